@@ -1,0 +1,80 @@
+//! `trawl`: Trawl's engine from the terminal (no GUI libraries).
+//!
+//! This file parses the command line, sets up logging, opens the database and dispatches to
+//! one module per command group. Every error ends as one line on stderr naming the problem,
+//! with a non-zero exit; Ctrl-C stops long commands cleanly (workers drain, the embedded
+//! database server stops).
+
+mod context;
+mod db_cmd;
+mod jobs_cmd;
+mod worker_cmd;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Capture, fingerprint and link phishing sites from the terminal.
+#[derive(Debug, Parser)]
+#[command(name = "trawl", version, about)]
+struct Cli {
+    /// Data directory (embedded database, blobs, logs) [default: ~/.local/share/trawl]
+    #[arg(long, global = true, env = "TRAWL_DATA_DIR", value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+
+    /// Use a shared Postgres server instead of the embedded one
+    #[arg(long, global = true, env = "TRAWL_DATABASE_URL", value_name = "URL", hide_env_values = true)]
+    database_url: Option<String>,
+
+    /// More detail in the log output
+    #[arg(short, long, global = true)]
+    verbose: bool,
+
+    /// Only warnings and errors in the log output
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    quiet: bool,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Database: migrate, status
+    #[command(subcommand)]
+    Db(db_cmd::DbCommand),
+    /// The job queue: list, add
+    #[command(subcommand)]
+    Jobs(jobs_cmd::JobsCommand),
+    /// Run a worker until Ctrl-C, then drain
+    Worker(worker_cmd::WorkerArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let data_dir = cli.data_dir.clone().unwrap_or_else(trawl_core::paths::default_data_dir);
+    let _logs = trawl_core::logging::init(Some(&data_dir), cli.verbose, cli.quiet);
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => return fail(&anyhow::anyhow!("cannot start the async runtime: {e}")),
+    };
+    let ctx = context::Context { data_dir, database_url: cli.database_url.clone() };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Db(cmd) => db_cmd::run(&ctx, cmd).await,
+            Command::Jobs(cmd) => jobs_cmd::run(&ctx, cmd).await,
+            Command::Worker(args) => worker_cmd::run(&ctx, args).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(&e),
+    }
+}
+
+/// Print one line naming the problem and its causes.
+fn fail(e: &anyhow::Error) -> ExitCode {
+    eprintln!("error: {e:#}");
+    ExitCode::FAILURE
+}
