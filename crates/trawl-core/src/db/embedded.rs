@@ -149,7 +149,7 @@ impl EmbeddedServer {
     pub fn server_pid(&self) -> Option<i32> {
         let text = fs::read_to_string(self.pgdata().join("postmaster.pid")).ok()?;
         let pid: i32 = text.lines().next()?.trim().parse().ok()?;
-        kill(Pid::from_raw(pid), None).ok().map(|_| pid)
+        process_alive(pid).then_some(pid)
     }
 
     fn server_dir(&self) -> PathBuf {
@@ -230,8 +230,14 @@ impl EmbeddedServer {
             return Ok(());
         }
 
-        // A stale pid file (after a crash) is detected by Postgres itself; a killed server's
-        // children may hold its shared memory for a moment, so start is retried briefly.
+        // A stale pid file (after a crash) would make Postgres refuse to start when its pid
+        // is now a zombie or another process; remove it. A killed server's children may hold
+        // its shared memory for a moment, so start is retried briefly.
+        let pidfile = self.pgdata().join("postmaster.pid");
+        if pidfile.exists() && self.server_pid().is_none() {
+            tracing::info!("removing the stale pid file of a server that is gone");
+            let _ = fs::remove_file(&pidfile);
+        }
         let log = self.server_dir().join("server.log");
         let mut last = String::new();
         for attempt in 0..10 {
@@ -261,7 +267,10 @@ impl EmbeddedServer {
 
     fn socket_answers(&self) -> bool {
         match &self.endpoint {
-            Endpoint::Socket(dir) => dir.join(format!(".s.PGSQL.{SOCKET_PORT}")).exists(),
+            Endpoint::Socket(dir) => {
+                std::os::unix::net::UnixStream::connect(dir.join(format!(".s.PGSQL.{SOCKET_PORT}")))
+                    .is_ok()
+            }
             Endpoint::Tcp(port) => {
                 std::net::TcpStream::connect_timeout(
                     &([127, 0, 0, 1], *port).into(),
@@ -310,13 +319,25 @@ impl EmbeddedServer {
         for entry in entries.flatten() {
             let pid: Option<i32> = entry.file_name().to_str().and_then(|s| s.parse().ok());
             match pid {
-                Some(pid) if kill(Pid::from_raw(pid), None).is_ok() => live += 1,
+                Some(pid) if process_alive(pid) => live += 1,
                 _ => {
                     let _ = fs::remove_file(entry.path());
                 }
             }
         }
         live
+    }
+}
+
+/// Whether `pid` is a live process (a zombie, which no one reaped yet, is not).
+fn process_alive(pid: i32) -> bool {
+    if kill(Pid::from_raw(pid), None).is_err() {
+        return false;
+    }
+    match fs::read_to_string(format!("/proc/{pid}/stat")) {
+        // The state follows the parenthesised command name.
+        Ok(stat) => stat.rsplit(')').next().and_then(|r| r.trim().chars().next()) != Some('Z'),
+        Err(_) => true,
     }
 }
 

@@ -171,6 +171,11 @@ impl Database {
 
     async fn open_remote(cfg: &DbConfig, url: &str) -> Result<Database, DbError> {
         let location = redact_url(url);
+        if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+            return Err(DbError::BadUrl(format!(
+                "{location}: expected postgres://USER:PASSWORD@HOST:PORT/DATABASE"
+            )));
+        }
         let opts: PgConnectOptions =
             url.parse().map_err(|e: sqlx::Error| DbError::BadUrl(format!("{location}: {e}")))?;
         let pool = connect(cfg, opts, &location).await?;
