@@ -99,7 +99,11 @@ fn write_resolver_map(path: &Path, lab: &LabServer) -> Result<()> {
 }
 
 fn print_summary(lab: &LabServer, args: &ServeArgs) {
-    println!("lab: serving {} sites on {} listeners", lab.sites().len(), lab.listeners().len());
+    println!(
+        "lab: serving {} sites on {} listeners",
+        lab.sites().len(),
+        lab.listeners().len()
+    );
     for listener in lab.listeners() {
         println!("  {listener}");
     }
@@ -133,6 +137,8 @@ async fn shutdown_signal() -> Result<()> {
         }
     }
     #[cfg(not(unix))]
-    tokio::signal::ctrl_c().await.context("cannot watch Ctrl-C")?;
+    tokio::signal::ctrl_c()
+        .await
+        .context("cannot watch Ctrl-C")?;
     Ok(())
 }

@@ -8,6 +8,10 @@
 mod context;
 mod db_cmd;
 mod jobs_cmd;
+mod lab;
+mod scan_cmd;
+mod show;
+mod targets_cmd;
 mod worker_cmd;
 
 use std::path::PathBuf;
@@ -47,6 +51,14 @@ enum Command {
     /// The job queue: list, add
     #[command(subcommand)]
     Jobs(jobs_cmd::JobsCommand),
+    /// Capture the URLs of one or more lists and print a summary
+    Scan(scan_cmd::ScanArgs),
+    /// Captured targets: list, show, export
+    #[command(subcommand)]
+    Targets(targets_cmd::TargetsCommand),
+    /// The lab web server that replays saved sites on loopback
+    #[command(subcommand)]
+    Lab(lab::LabCommand),
     /// Run a worker until Ctrl-C, then drain
     Worker(worker_cmd::WorkerArgs),
 }
@@ -54,7 +66,9 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let data_dir = cli.data_dir.clone().unwrap_or_else(trawl_core::paths::default_data_dir);
-    let _logs = trawl_core::logging::init(Some(&data_dir), cli.verbose, cli.quiet);
+    // A scan shows a progress bar; per-job lifecycle lines go to the log files only.
+    let quiet = cli.quiet || (matches!(cli.command, Command::Scan(_)) && !cli.verbose);
+    let _logs = trawl_core::logging::init(Some(&data_dir), cli.verbose, quiet);
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => return fail(&anyhow::anyhow!("cannot start the async runtime: {e}")),
@@ -64,6 +78,9 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Db(cmd) => db_cmd::run(&ctx, cmd).await,
             Command::Jobs(cmd) => jobs_cmd::run(&ctx, cmd).await,
+            Command::Scan(args) => scan_cmd::run(&ctx, args).await,
+            Command::Targets(cmd) => targets_cmd::run(&ctx, cmd).await,
+            Command::Lab(cmd) => lab::run(cmd).await,
             Command::Worker(args) => worker_cmd::run(&ctx, args).await,
         }
     });

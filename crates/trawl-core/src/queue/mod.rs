@@ -18,7 +18,7 @@ use serde::Serialize;
 use serde_json::Value;
 use sqlx::{FromRow, PgPool};
 
-pub use worker::{JobError, JobHandler, Worker, WorkerOptions};
+pub use worker::{JobError, JobHandler, Worker, WorkerOptions, WorkerStats};
 
 /// Channel workers LISTEN on; the insert trigger on `jobs` notifies it.
 pub const NOTIFY_CHANNEL: &str = "trawl_jobs";

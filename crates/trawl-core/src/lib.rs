@@ -1,0 +1,18 @@
+//! Trawl's engine: everything the desktop app, the `trawl` CLI and the tests share.
+//!
+//! The engine never depends on a GUI toolkit. Each module owns one stage of the pipeline
+//! (see DESIGN.md): storage and the job queue, URL-list input, capture, fingerprints,
+//! extraction, and the lab web server used to replay saved sites on loopback.
+
+pub mod blobs;
+pub mod capture;
+pub mod db;
+pub mod extract;
+pub mod fingerprint;
+pub mod input;
+pub mod lab;
+pub mod logging;
+pub mod paths;
+pub mod queue;
+pub mod scan;
+pub mod targets;

@@ -1,0 +1,138 @@
+//! The `capture` job: capture one target, analyse it, store the results.
+//!
+//! A target's own failure (DNS, refusal, timeout, a hostile body) is data: the target ends
+//! FAILED with its reason and the job is DONE. Database trouble is retried; on the job's last
+//! attempt the target is marked FAILED so it never stays RUNNING. Capturers are built per scan
+//! from the scan's stored settings and reused for every target of that scan.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+use serde_json::{Value, json};
+use sqlx::PgPool;
+
+use super::ScanSettings;
+use super::analyse::analyse;
+use super::store::{mark_failed, mark_running, store_capture};
+use crate::blobs::BlobStore;
+use crate::capture::{
+    CaptureMode, CaptureOptions, FastCapturer, GuardPolicy, ResolverMap, ResolverSettings,
+    build_resolver,
+};
+use crate::queue::{Job, JobError, JobHandler};
+
+/// Job type of [`CaptureJob`].
+pub const CAPTURE_JOB: &str = "capture";
+
+/// Handler of `capture` jobs.
+pub struct CaptureJob {
+    pool: PgPool,
+    blobs: BlobStore,
+    capturers: Mutex<HashMap<i64, Arc<FastCapturer>>>,
+}
+
+impl CaptureJob {
+    /// A handler storing into `pool` and the blob store `blobs`.
+    pub fn new(pool: PgPool, blobs: BlobStore) -> Arc<CaptureJob> {
+        Arc::new(CaptureJob { pool, blobs, capturers: Mutex::new(HashMap::new()) })
+    }
+
+    async fn capturer(&self, scan_id: i64) -> Result<(Arc<FastCapturer>, CaptureMode), JobError> {
+        let options: Value = sqlx::query_scalar("SELECT options FROM scans WHERE id = $1")
+            .bind(scan_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(|e| JobError::Retry(format!("loading scan {scan_id}: {e}")))?
+            .ok_or_else(|| JobError::Permanent(format!("scan {scan_id} does not exist")))?;
+        let settings: ScanSettings = serde_json::from_value(options)
+            .map_err(|e| JobError::Permanent(format!("scan {scan_id} settings: {e}")))?;
+        if let Some(c) = self.capturers.lock().expect("capturer cache").get(&scan_id) {
+            return Ok((c.clone(), settings.mode));
+        }
+        let capturer = Arc::new(build_fast_capturer(&settings, self.blobs.clone())?);
+        self.capturers.lock().expect("capturer cache").insert(scan_id, capturer.clone());
+        Ok((capturer, settings.mode))
+    }
+
+    async fn capture_target(&self, job: &Job) -> Result<Value, JobError> {
+        let target_id = payload_id(job, "target_id")?;
+        let scan_id = payload_id(job, "scan_id")?;
+        let (capturer, mode) = self.capturer(scan_id).await?;
+        if mode == CaptureMode::Full {
+            // TODO(full-capture): the headless Chromium capturer fills the same record.
+            return Err(JobError::Permanent("full capture mode is not available yet".into()));
+        }
+        let url: String = sqlx::query_scalar("SELECT url FROM targets WHERE id = $1")
+            .bind(target_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(retry)?
+            .ok_or_else(|| JobError::Permanent(format!("target {target_id} does not exist")))?;
+        let url = url::Url::parse(&url)
+            .map_err(|e| JobError::Permanent(format!("target {target_id}: bad URL: {e}")))?;
+        mark_running(&self.pool, target_id).await.map_err(retry)?;
+
+        let capture = capturer.capture(&url).await;
+        let blobs = self.blobs.clone();
+        let (capture, analysis) = tokio::task::spawn_blocking(move || {
+            let analysis = analyse(&capture, &blobs);
+            (capture, analysis)
+        })
+        .await
+        .map_err(|e| JobError::Retry(format!("analysis crashed: {e}")))?;
+        let html_path = capture.html.as_ref().map(|b| self.blobs.path(&b.blob).display().to_string());
+        let status = store_capture(&self.pool, target_id, job.id, &capture, &analysis, html_path)
+            .await
+            .map_err(retry)?;
+        if status == "FAILED" {
+            let reason = capture.error.as_deref().unwrap_or("no document captured");
+            tracing::warn!(target_id, url = %url, "capture failed: {reason}");
+        }
+        Ok(json!({ "target_id": target_id, "status": status }))
+    }
+}
+
+impl JobHandler for CaptureJob {
+    fn run<'a>(&'a self, job: &'a Job) -> BoxFuture<'a, Result<Value, JobError>> {
+        Box::pin(async move {
+            let result = self.capture_target(job).await;
+            if let Err(e) = &result {
+                let last = matches!(e, JobError::Permanent(_)) || job.attempts >= job.max_attempts;
+                if last && let Ok(target_id) = payload_id(job, "target_id") {
+                    tracing::warn!(target_id, "capture job gave up: {e}");
+                    let _ = mark_failed(&self.pool, target_id, &e.to_string()).await;
+                }
+            }
+            result
+        })
+    }
+}
+
+/// A fast capturer configured by a scan's settings.
+pub fn build_fast_capturer(settings: &ScanSettings, blobs: BlobStore) -> Result<FastCapturer, JobError> {
+    let mut map = ResolverMap::new();
+    for entry in &settings.resolve {
+        map.add_arg(entry).map_err(|e| JobError::Permanent(format!("resolver map: {e}")))?;
+    }
+    let resolver = build_resolver(ResolverSettings { map, dns: settings.dns, nameserver: None })
+        .map_err(|e| JobError::Fatal(format!("name resolution unavailable: {e}")))?;
+    let options = CaptureOptions {
+        timeout_total: Duration::from_secs_f64(settings.timeout_secs.clamp(1.0, 600.0)),
+        guard: GuardPolicy { allow_private: settings.allow_private },
+        ..CaptureOptions::default()
+    };
+    Ok(FastCapturer::new(options, resolver, blobs))
+}
+
+fn payload_id(job: &Job, key: &str) -> Result<i64, JobError> {
+    job.payload
+        .get(key)
+        .and_then(Value::as_i64)
+        .ok_or_else(|| JobError::Permanent(format!("payload has no {key}")))
+}
+
+fn retry(e: sqlx::Error) -> JobError {
+    JobError::Retry(format!("database: {e}"))
+}
