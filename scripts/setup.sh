@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs what Trawl needs on Debian/Ubuntu, idempotently: nothing is installed twice.
+#   scripts/setup.sh cli   the engine and the `trawl` CLI (Postgres server, build tools)
+#   scripts/setup.sh all   also the desktop app, the browser and the test tools
+set -euo pipefail
+
+profile="${1:-all}"
+cli_packages=(build-essential pkg-config libssl-dev postgresql postgresql-contrib ca-certificates)
+app_packages=(
+  libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev
+  chromium xvfb xauth dbus-x11 webkit2gtk-driver gnome-keyring libsecret-tools dbus
+  nodejs npm openssl
+)
+packages=("${cli_packages[@]}")
+[ "$profile" = all ] && packages+=("${app_packages[@]}")
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  sudo_cmd=()
+  [ "$(id -u)" -ne 0 ] && sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if ! command -v cargo >/dev/null; then
+  echo "Rust is not installed: install it with rustup (https://rustup.rs), version 1.95 or newer" >&2
+  exit 1
+fi
