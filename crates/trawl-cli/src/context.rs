@@ -20,7 +20,7 @@ impl Context {
         let mut cfg = DbConfig::from_env(self.data_dir.clone());
         cfg.database_url = self.database_url.clone();
         let db = Database::open(&cfg).await?;
-        db.attach_logs(trawl_core::logging::DEFAULT_RETENTION_DAYS);
+        db.attach_logs(trawl_core::logging::retention_days());
         Ok(db)
     }
 

@@ -23,6 +23,18 @@ use tracing_subscriber::{EnvFilter, Layer};
 /// Days of log files and `logs` rows kept when no setting says otherwise.
 pub const DEFAULT_RETENTION_DAYS: u32 = 30;
 
+/// Environment variable overriding [`DEFAULT_RETENTION_DAYS`].
+pub const RETENTION_ENV: &str = "TRAWL_LOG_RETENTION_DAYS";
+
+/// Days of `logs` rows to keep: `TRAWL_LOG_RETENTION_DAYS`, else the default.
+pub fn retention_days() -> u32 {
+    std::env::var(RETENTION_ENV)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|d| *d > 0)
+        .unwrap_or(DEFAULT_RETENTION_DAYS)
+}
+
 /// Default filter: our modules at `info`, dependencies at `warn`.
 const DEFAULT_FILTER: &str = "warn,trawl=info,trawl_core=info,trawl_cli=info,trawl_app=info";
 
@@ -94,7 +106,7 @@ fn file_writer(data_dir: &Path) -> Option<(tracing_appender::non_blocking::NonBl
         .rotation(tracing_appender::rolling::Rotation::DAILY)
         .filename_prefix("trawl")
         .filename_suffix("log")
-        .max_log_files(DEFAULT_RETENTION_DAYS as usize)
+        .max_log_files(retention_days() as usize)
         .build(&dir)
         .ok()?;
     Some(tracing_appender::non_blocking(appender))
