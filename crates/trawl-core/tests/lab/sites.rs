@@ -129,15 +129,10 @@ async fn routes_by_host_and_confines_paths() {
     let folder = get(format!("{base}/sub")).await.unwrap();
     assert_eq!(folder.status(), 301);
     assert_eq!(folder.headers()["location"], "/sub/");
-    assert_eq!(
-        get(format!("{base}/sub/"))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap(),
-        "sub"
-    );
+    let (_, text) = raw_get(addr, "a.lab.test", "//sub").await;
+    assert!(text.contains("location: /sub/\r\n"), "{text}");
+    let sub = get(format!("{base}/sub/")).await.unwrap();
+    assert_eq!(sub.text().await.unwrap(), "sub");
 
     let head = client
         .head(format!("{base}/index.html"))
