@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::{ConnectOptions, Row};
+use sqlx::{ConnectOptions, Connection, Row};
 
 use embedded::EmbeddedServer;
 
@@ -302,6 +302,16 @@ impl Database {
 async fn connect(cfg: &DbConfig, opts: PgConnectOptions, location: &str) -> Result<PgPool, DbError> {
     // Statements may carry captured content; they never go to the logs.
     let opts = opts.disable_statement_logging();
+    // One direct attempt first, so a refused connection or a wrong password is reported at
+    // once and as itself, not as a pool timeout after retries.
+    let probe = tokio::time::timeout(Duration::from_secs(30), opts.connect())
+        .await
+        .map_err(|_| DbError::Unreachable {
+            location: location.to_string(),
+            message: "timed out connecting".into(),
+        })?
+        .map_err(|e| classify(e, location))?;
+    let _ = probe.close().await;
     PgPoolOptions::new()
         .max_connections(cfg.max_connections)
         .acquire_timeout(Duration::from_secs(30))

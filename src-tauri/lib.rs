@@ -1,0 +1,56 @@
+//! The Trawl desktop app: a thin Tauri shell around the engine in `trawl-core`.
+//!
+//! This crate owns the window, the IPC commands and the app's lifecycle: it sets up logging,
+//! opens the database in the background so the window shows at once, and closes the database
+//! (stopping an embedded server) when the app exits. All real work happens in the engine;
+//! commands are adapters (see `commands`).
+
+mod commands;
+pub mod ipc_types;
+mod signals;
+mod startup;
+mod state;
+
+use tauri::{Manager, RunEvent};
+
+use crate::state::AppState;
+
+/// Builds and runs the desktop app, then ends the process with the app's exit code.
+pub fn run() {
+    let data_dir = trawl_core::paths::default_data_dir();
+    let log_guard = trawl_core::logging::init(Some(&data_dir), false, false);
+
+    let app = tauri::Builder::default()
+        .manage(AppState::default())
+        .invoke_handler(tauri::generate_handler![
+            commands::db_status,
+            commands::retry_db_startup
+        ])
+        .setup(|app| {
+            tauri::async_runtime::spawn(signals::exit_on_signal(app.handle().clone()));
+            startup::spawn_open_database(app.handle().clone());
+            Ok(())
+        })
+        .build(tauri::generate_context!());
+
+    let app = match app {
+        Ok(app) => app,
+        Err(err) => {
+            tracing::error!(error = %err, "could not start the desktop app");
+            drop(log_guard);
+            std::process::exit(1);
+        }
+    };
+
+    let code = app.run_return(|handle, event| {
+        if let RunEvent::Exit = event {
+            // Stop the embedded server before the process ends; waits for a startup in progress.
+            let state = handle.state::<AppState>();
+            tauri::async_runtime::block_on(state.shutdown());
+        }
+    });
+
+    // Flush the log files before exiting.
+    drop(log_guard);
+    std::process::exit(code);
+}

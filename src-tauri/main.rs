@@ -1,0 +1,8 @@
+//! The `trawl-app` binary: starts the desktop application (see `lib.rs`).
+
+// Keep a console window from opening next to the app in Windows release builds.
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+fn main() {
+    trawl_app::run()
+}

@@ -1,0 +1,15 @@
+// Vite builds the web UI into ui/dist, which tauri.conf.json serves; vitest shares this config.
+import react from "@vitejs/plugin-react";
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  plugins: [react()],
+  // Tauri expects a fixed port; fail rather than pick another one silently.
+  server: { port: 5173, strictPort: true },
+  clearScreen: false,
+  build: { outDir: "dist", target: "es2022" },
+  test: {
+    environment: "jsdom",
+    setupFiles: ["./src/test-setup.ts"],
+  },
+});
