@@ -30,7 +30,10 @@ impl TestServer {
             .expect("tests need the Postgres server programs")
             .dir()
             .to_path_buf();
-        let dir = tempfile::Builder::new().prefix("trawl-pg-").tempdir().unwrap();
+        let dir = tempfile::Builder::new()
+            .prefix("trawl-pg-")
+            .tempdir()
+            .unwrap();
         let account = account();
         let data = dir.path().join("data");
         let pwfile = dir.path().join("pw");
@@ -40,9 +43,17 @@ impl TestServer {
             chown(&pwfile, Some(uid), Some(gid)).unwrap();
         }
         let port = free_port();
-        let server = TestServer { _dir: dir, data, bin, account, port };
+        let server = TestServer {
+            _dir: dir,
+            data,
+            bin,
+            account,
+            port,
+        };
         server.run("initdb", |c| {
-            c.arg("-D").arg(&server.data).args(["-U", USER, "-A", "scram-sha-256", "--no-locale"]);
+            c.arg("-D")
+                .arg(&server.data)
+                .args(["-U", USER, "-A", "scram-sha-256", "--no-locale"]);
             c.arg(format!("--pwfile={}", pwfile.display()));
         });
         let sock = server.data.parent().unwrap().to_path_buf();
@@ -53,7 +64,10 @@ impl TestServer {
         );
         let log = server.data.parent().unwrap().join("log");
         server.run("pg_ctl", |c| {
-            c.args(["start", "-w", "-t", "60", "-D"]).arg(&server.data).arg("-o").arg(&opts);
+            c.args(["start", "-w", "-t", "60", "-D"])
+                .arg(&server.data)
+                .arg("-o")
+                .arg(&opts);
             c.arg("-l").arg(&log);
         });
         server
@@ -61,15 +75,23 @@ impl TestServer {
 
     /// URL of `database` on this server, with the right password.
     pub fn url(&self, database: &str) -> String {
-        format!("postgres://{USER}:{PASSWORD}@127.0.0.1:{}/{database}", self.port)
+        format!(
+            "postgres://{USER}:{PASSWORD}@127.0.0.1:{}/{database}",
+            self.port
+        )
     }
 
     /// Create a fresh database and return its URL.
     pub async fn fresh_database(&self) -> String {
         use sqlx::Connection;
         let name = format!("t{:016x}", rand_u64());
-        let mut conn = sqlx::PgConnection::connect(&self.url("postgres")).await.unwrap();
-        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.unwrap();
+        let mut conn = sqlx::PgConnection::connect(&self.url("postgres"))
+            .await
+            .unwrap();
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut conn)
+            .await
+            .unwrap();
         self.url(&name)
     }
 
@@ -111,13 +133,20 @@ fn account() -> Option<(u32, u32)> {
     if !nix::unistd::Uid::effective().is_root() {
         return None;
     }
-    let user = nix::unistd::User::from_name("postgres").ok().flatten().expect("a postgres account");
+    let user = nix::unistd::User::from_name("postgres")
+        .ok()
+        .flatten()
+        .expect("a postgres account");
     Some((user.uid.as_raw(), user.gid.as_raw()))
 }
 
 /// A loopback port nothing listens on right now.
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn rand_u64() -> u64 {

@@ -22,13 +22,19 @@ pub async fn run(ctx: &Context, cmd: DbCommand) -> Result<()> {
         DbCommand::Migrate => {
             ctx.with_db(|db| async move {
                 let version = trawl_core::db::migrate::current_version(db.pool()).await?;
-                println!("schema version {} ({})", version.unwrap_or(0), db.location());
+                println!(
+                    "schema version {} ({})",
+                    version.unwrap_or(0),
+                    db.location()
+                );
                 Ok(())
             })
             .await
         }
         DbCommand::Status { json } => {
-            let status = ctx.with_db(|db| async move { Ok(db.status().await?) }).await?;
+            let status = ctx
+                .with_db(|db| async move { Ok(db.status().await?) })
+                .await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&status)?);
                 return Ok(());

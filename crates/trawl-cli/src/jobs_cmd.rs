@@ -44,20 +44,35 @@ pub enum JobsCommand {
 
 pub async fn run(ctx: &Context, cmd: JobsCommand) -> Result<()> {
     match cmd {
-        JobsCommand::List { status, job_type, limit, json } => {
+        JobsCommand::List {
+            status,
+            job_type,
+            limit,
+            json,
+        } => {
             let status = status.map(|s| s.to_ascii_uppercase());
             if let Some(s) = &status
                 && !STATUSES.contains(&s.as_str())
             {
                 bail!("unknown status {s:?}; use one of {}", STATUSES.join(", "));
             }
-            let filter = JobFilter { status, job_type, limit };
+            let filter = JobFilter {
+                status,
+                job_type,
+                limit,
+            };
             let jobs = ctx
                 .with_db(|db| async move { Ok(Queue::new(db.pool().clone()).list(&filter).await?) })
                 .await?;
             print_jobs(&jobs, json)
         }
-        JobsCommand::Add { job_type, payload, dedupe, max_attempts, count } => {
+        JobsCommand::Add {
+            job_type,
+            payload,
+            dedupe,
+            max_attempts,
+            count,
+        } => {
             let payload: serde_json::Value =
                 serde_json::from_str(&payload).context("--payload is not valid JSON")?;
             if count > 1 && dedupe.is_some() {
@@ -67,8 +82,15 @@ pub async fn run(ctx: &Context, cmd: JobsCommand) -> Result<()> {
                 let queue = Queue::new(db.pool().clone());
                 if count > 1 {
                     let payloads = vec![payload; count];
-                    let ids = queue.enqueue_batch(&job_type, &payloads, max_attempts).await?;
-                    println!("queued {} jobs ({}..={})", ids.len(), ids[0], ids[ids.len() - 1]);
+                    let ids = queue
+                        .enqueue_batch(&job_type, &payloads, max_attempts)
+                        .await?;
+                    println!(
+                        "queued {} jobs ({}..={})",
+                        ids.len(),
+                        ids[0],
+                        ids[ids.len() - 1]
+                    );
                     return Ok(());
                 }
                 let mut job = NewJob::new(&job_type, payload).max_attempts(max_attempts);
@@ -91,7 +113,10 @@ fn print_jobs(jobs: &[trawl_core::queue::Job], json: bool) -> Result<()> {
         }
         return Ok(());
     }
-    println!("{:>8}  {:<14} {:<8} {:>8}  {:<20} error", "id", "type", "status", "attempts", "updated");
+    println!(
+        "{:>8}  {:<14} {:<8} {:>8}  {:<20} error",
+        "id", "type", "status", "attempts", "updated"
+    );
     for j in jobs {
         let error = j.last_error.as_deref().unwrap_or("");
         let error: String = error.chars().take(60).collect();

@@ -28,7 +28,13 @@ struct Cli {
     data_dir: Option<PathBuf>,
 
     /// Use a shared Postgres server instead of the embedded one
-    #[arg(long, global = true, env = "TRAWL_DATABASE_URL", value_name = "URL", hide_env_values = true)]
+    #[arg(
+        long,
+        global = true,
+        env = "TRAWL_DATABASE_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
     database_url: Option<String>,
 
     /// More detail in the log output
@@ -65,7 +71,10 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let data_dir = cli.data_dir.clone().unwrap_or_else(trawl_core::paths::default_data_dir);
+    let data_dir = cli
+        .data_dir
+        .clone()
+        .unwrap_or_else(trawl_core::paths::default_data_dir);
     // A scan shows a progress bar; per-job lifecycle lines go to the log files only.
     let quiet = cli.quiet || (matches!(cli.command, Command::Scan(_)) && !cli.verbose);
     let _logs = trawl_core::logging::init(Some(&data_dir), cli.verbose, quiet);
@@ -73,7 +82,10 @@ fn main() -> ExitCode {
         Ok(rt) => rt,
         Err(e) => return fail(&anyhow::anyhow!("cannot start the async runtime: {e}")),
     };
-    let ctx = context::Context { data_dir, database_url: cli.database_url.clone() };
+    let ctx = context::Context {
+        data_dir,
+        database_url: cli.database_url.clone(),
+    };
     let result = runtime.block_on(async {
         match cli.command {
             Command::Db(cmd) => db_cmd::run(&ctx, cmd).await,

@@ -64,7 +64,12 @@ pub async fn run(ctx: &Context, args: ScanArgs) -> Result<()> {
         let text = std::fs::read_to_string(file)
             .with_context(|| format!("cannot read resolver map {}", file.display()))?;
         trawl_core::capture::ResolverMap::parse_text(&text, &file.display().to_string())?;
-        resolve.extend(text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(String::from));
+        resolve.extend(
+            text.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                .map(String::from),
+        );
     }
     for entry in &args.resolve {
         trawl_core::capture::ResolverMap::new().add_arg(entry)?;
@@ -96,13 +101,23 @@ async fn scan(
     let pool = db.pool().clone();
     let submitted = scan::submit(&pool, urls, settings, &names(&args.files)).await?;
     let scan_id = submitted.scan_id;
-    eprintln!("scan {scan_id}: {} targets queued ({:?} mode)", urls.len(), settings.mode);
+    eprintln!(
+        "scan {scan_id}: {} targets queued ({:?} mode)",
+        urls.len(),
+        settings.mode
+    );
 
-    let opts = WorkerOptions { concurrency: args.concurrency.max(1), ..WorkerOptions::default() };
+    let opts = WorkerOptions {
+        concurrency: args.concurrency.max(1),
+        ..WorkerOptions::default()
+    };
     let mut worker = Worker::new(Queue::new(pool.clone()), opts);
     let blobs = BlobStore::new(trawl_core::paths::DataLayout::new(&ctx.data_dir).blobs());
     worker.register(CAPTURE_JOB, CaptureJob::new(pool.clone(), blobs));
-    worker.register(diag::SLEEP, diag::SleepJob::new(&worker.owner().to_string()));
+    worker.register(
+        diag::SLEEP,
+        diag::SleepJob::new(&worker.owner().to_string()),
+    );
 
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let worker = tokio::spawn(worker.run(async move {
@@ -136,7 +151,10 @@ async fn scan(
         eprintln!("interrupted: unfinished targets stay queued; `trawl worker` continues them");
     }
 
-    let filter = TargetFilter { scan_id: Some(scan_id), ..TargetFilter::default() };
+    let filter = TargetFilter {
+        scan_id: Some(scan_id),
+        ..TargetFilter::default()
+    };
     let rows = targets::list(&pool, &filter).await?;
     if args.json {
         for row in &rows {
@@ -157,7 +175,13 @@ fn read_lists(files: &[PathBuf]) -> Result<Vec<InputUrl>> {
             std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
         let parsed = parse_list(&bytes).with_context(|| format!("{}", file.display()))?;
         for r in &parsed.rejected {
-            eprintln!("{}:{}: skipped: {} ({})", file.display(), r.line, r.reason, r.text);
+            eprintln!(
+                "{}:{}: skipped: {} ({})",
+                file.display(),
+                r.line,
+                r.reason,
+                r.text
+            );
         }
         let mut dupes = parsed.duplicates.len();
         for url in parsed.accepted {
@@ -182,9 +206,17 @@ fn progress_line(p: &ScanProgress, elapsed: Duration) -> String {
     let finished = p.finished();
     let rate = finished as f64 / elapsed.as_secs_f64().max(0.001);
     let remaining = (p.total - finished).max(0);
-    let eta = if rate > 0.0 { format!("{:.0}s", remaining as f64 / rate) } else { "?".into() };
+    let eta = if rate > 0.0 {
+        format!("{:.0}s", remaining as f64 / rate)
+    } else {
+        "?".into()
+    };
     let width = 30usize;
-    let filled = if p.total > 0 { (finished as usize * width) / p.total as usize } else { width };
+    let filled = if p.total > 0 {
+        (finished as usize * width) / p.total as usize
+    } else {
+        width
+    };
     format!(
         "[{}{}] {finished}/{} done {} failed {} · {rate:.1}/s · ETA {eta}   ",
         "#".repeat(filled),
@@ -196,5 +228,9 @@ fn progress_line(p: &ScanProgress, elapsed: Duration) -> String {
 }
 
 fn names(files: &[PathBuf]) -> String {
-    files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(", ")
+    files
+        .iter()
+        .map(|f| f.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -48,9 +48,20 @@ pub enum TargetsCommand {
 
 pub async fn run(ctx: &Context, cmd: TargetsCommand) -> Result<()> {
     match cmd {
-        TargetsCommand::List { scan, status, limit, json } => {
-            let filter = TargetFilter { scan_id: scan, status: status.map(|s| s.to_uppercase()), limit };
-            let rows = ctx.with_db(|db| async move { Ok(targets::list(db.pool(), &filter).await?) }).await?;
+        TargetsCommand::List {
+            scan,
+            status,
+            limit,
+            json,
+        } => {
+            let filter = TargetFilter {
+                scan_id: scan,
+                status: status.map(|s| s.to_uppercase()),
+                limit,
+            };
+            let rows = ctx
+                .with_db(|db| async move { Ok(targets::list(db.pool(), &filter).await?) })
+                .await?;
             if json {
                 for r in &rows {
                     println!("{}", serde_json::to_string(r)?);
@@ -64,7 +75,9 @@ pub async fn run(ctx: &Context, cmd: TargetsCommand) -> Result<()> {
             let target = ctx
                 .with_db(|db| async move { Ok(targets::detail(db.pool(), id).await?) })
                 .await?;
-            let Some(target) = target else { bail!("no target with id {id}") };
+            let Some(target) = target else {
+                bail!("no target with id {id}")
+            };
             if json {
                 println!("{}", serde_json::to_string_pretty(&target)?);
             } else {
@@ -72,17 +85,26 @@ pub async fn run(ctx: &Context, cmd: TargetsCommand) -> Result<()> {
             }
             Ok(())
         }
-        TargetsCommand::Export { format, scan, output } => {
+        TargetsCommand::Export {
+            format,
+            scan,
+            output,
+        } => {
             let format = match format.as_str() {
                 "jsonl" => ExportFormat::Jsonl,
                 "csv" => ExportFormat::Csv,
                 other => bail!("unknown export format {other:?}; use jsonl or csv"),
             };
-            let filter = TargetFilter { scan_id: scan, ..TargetFilter::default() };
+            let filter = TargetFilter {
+                scan_id: scan,
+                ..TargetFilter::default()
+            };
             let n = ctx
                 .with_db(|db| async move {
                     let mut out: Box<dyn std::io::Write> = match &output {
-                        Some(path) => Box::new(std::io::BufWriter::new(std::fs::File::create(path)?)),
+                        Some(path) => {
+                            Box::new(std::io::BufWriter::new(std::fs::File::create(path)?))
+                        }
                         None => Box::new(std::io::stdout().lock()),
                     };
                     targets::export(db.pool(), &filter, format, &mut out).await
@@ -101,7 +123,10 @@ pub fn print_table(rows: &[TargetSummary]) {
         "id", "status", "risk", "domain", "ip", "title", "favicon"
     );
     for r in rows {
-        let risk = r.risk_score.map(|v| v.to_string()).unwrap_or_else(|| "-".into());
+        let risk = r
+            .risk_score
+            .map(|v| v.to_string())
+            .unwrap_or_else(|| "-".into());
         println!(
             "{:>6}  {:<7} {:>4}  {:<32} {:<15} {:<28} {:>12}  {}",
             r.id,
@@ -118,7 +143,10 @@ pub fn print_table(rows: &[TargetSummary]) {
 
 /// At most `n` characters, with an ellipsis when cut; control characters removed.
 pub fn clip(text: &str, n: usize) -> String {
-    let clean: String = text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    let clean: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
     if clean.chars().count() <= n {
         return clean;
     }

@@ -34,7 +34,10 @@ pub async fn run(ctx: &Context, args: WorkerArgs) -> Result<()> {
         owner: None,
     };
     let mut worker = Worker::new(Queue::new(db.pool().clone()), opts);
-    worker.register(diag::SLEEP, diag::SleepJob::new(&worker.owner().to_string()));
+    worker.register(
+        diag::SLEEP,
+        diag::SleepJob::new(&worker.owner().to_string()),
+    );
     let result = worker.run(shutdown_signal()).await;
     db.close().await;
     Ok(result?)

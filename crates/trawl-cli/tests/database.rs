@@ -12,20 +12,30 @@ const TRAWL: &str = env!("CARGO_BIN_EXE_trawl");
 fn trawl(data_dir: &Path, args: &[&str]) -> Command {
     let mut cmd = Command::new(TRAWL);
     cmd.arg("-q").arg("--data-dir").arg(data_dir).args(args);
-    cmd.env_remove("TRAWL_DATABASE_URL").env_remove("TRAWL_PG_BIN");
+    cmd.env_remove("TRAWL_DATABASE_URL")
+        .env_remove("TRAWL_PG_BIN");
     cmd
 }
 
 fn run_ok(cmd: &mut Command) -> String {
     let out = cmd.output().unwrap();
-    assert!(out.status.success(), "failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 
 /// The postmaster pid recorded in the cluster, if that process is alive.
 fn server_pid(data_dir: &Path) -> Option<i32> {
     let pidfile = data_dir.join("postgres/server/data/postmaster.pid");
-    let pid: i32 = std::fs::read_to_string(pidfile).ok()?.lines().next()?.parse().ok()?;
+    let pid: i32 = std::fs::read_to_string(pidfile)
+        .ok()?
+        .lines()
+        .next()?
+        .parse()
+        .ok()?;
     let alive = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_ok();
     alive.then_some(pid)
 }
@@ -50,27 +60,41 @@ fn embedded_server_starts_stops_restarts_and_survives_sigkill() {
     let status: serde_json::Value = serde_json::from_str(&status).unwrap();
     assert_eq!(status["mode"], "embedded");
     assert!(status["schema_version"].as_i64().unwrap() >= 1);
-    assert_eq!(server_pid(&data), None, "server left running after the command exited");
+    assert_eq!(
+        server_pid(&data),
+        None,
+        "server left running after the command exited"
+    );
 
     // Restart on the existing cluster.
     let status = run_ok(&mut trawl(&data, &["db", "status"]));
     assert!(status.contains("mode            embedded"), "{status}");
 
     // A long-running command keeps the server up; kill the server under it.
-    let mut worker = trawl(&data, &["worker"]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    let mut worker = trawl(&data, &["worker"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
     let start = Instant::now();
     let pid = loop {
         if let Some(pid) = server_pid(&data) {
             break pid;
         }
-        assert!(start.elapsed() < Duration::from_secs(60), "server never came up");
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "server never came up"
+        );
         std::thread::sleep(Duration::from_millis(100));
     };
     if nix::unistd::Uid::effective().is_root() {
         // Postgres refuses root: the server must run as an unprivileged account.
         let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
         let uid_line = status.lines().find(|l| l.starts_with("Uid:")).unwrap();
-        assert!(!uid_line.split_whitespace().skip(1).all(|u| u == "0"), "{uid_line}");
+        assert!(
+            !uid_line.split_whitespace().skip(1).all(|u| u == "0"),
+            "{uid_line}"
+        );
     }
     let kill = |pid: i32| {
         let pid = nix::unistd::Pid::from_raw(pid);
@@ -91,17 +115,28 @@ fn unreachable_database_url_is_one_clear_line() {
     let dir = tempfile::tempdir().unwrap();
     let port = pgserver::free_port();
     let url = format!("postgres://trawl:pw@127.0.0.1:{port}/trawl");
-    let out = trawl(dir.path(), &["--database-url", &url, "db", "status"]).output().unwrap();
+    let out = trawl(dir.path(), &["--database-url", &url, "db", "status"])
+        .output()
+        .unwrap();
     assert_one_clear_line(&out, "cannot reach the database");
-    assert!(!String::from_utf8_lossy(&out.stderr).contains(":pw@"), "password leaked");
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains(":pw@"),
+        "password leaked"
+    );
 }
 
 #[test]
 fn wrong_password_is_one_clear_line() {
     let server = pgserver::TestServer::start();
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("postgres://{}:not-the-password@127.0.0.1:{}/postgres", pgserver::USER, server.port);
-    let out = trawl(dir.path(), &["--database-url", &url, "db", "status"]).output().unwrap();
+    let url = format!(
+        "postgres://{}:not-the-password@127.0.0.1:{}/postgres",
+        pgserver::USER,
+        server.port
+    );
+    let out = trawl(dir.path(), &["--database-url", &url, "db", "status"])
+        .output()
+        .unwrap();
     assert_one_clear_line(&out, "refused the login");
     assert!(!String::from_utf8_lossy(&out.stderr).contains("not-the-password"));
 }
@@ -109,7 +144,12 @@ fn wrong_password_is_one_clear_line() {
 #[test]
 fn malformed_database_url_is_one_clear_line() {
     let dir = tempfile::tempdir().unwrap();
-    let out = trawl(dir.path(), &["--database-url", "mysql://x@127.0.0.1/z", "db", "status"]).output().unwrap();
+    let out = trawl(
+        dir.path(),
+        &["--database-url", "mysql://x@127.0.0.1/z", "db", "status"],
+    )
+    .output()
+    .unwrap();
     assert_one_clear_line(&out, "invalid database URL");
 }
 
@@ -119,9 +159,15 @@ fn missing_server_programs_say_what_to_install_and_create_nothing() {
     let empty = dir.path().join("no-postgres-here");
     std::fs::create_dir(&empty).unwrap();
     let data = dir.path().join("data");
-    let out = trawl(&data, &["db", "status"]).env("TRAWL_PG_BIN", &empty).output().unwrap();
+    let out = trawl(&data, &["db", "status"])
+        .env("TRAWL_PG_BIN", &empty)
+        .output()
+        .unwrap();
     assert_one_clear_line(&out, "apt-get install postgresql");
-    assert!(!data.join("postgres").exists(), "a half-created cluster was left behind");
+    assert!(
+        !data.join("postgres").exists(),
+        "a half-created cluster was left behind"
+    );
 }
 
 #[test]

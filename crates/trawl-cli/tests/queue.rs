@@ -28,12 +28,23 @@ async fn setup() -> Setup {
     let status = trawl(&data_dir, &url, &["db", "migrate"]).status().unwrap();
     assert!(status.success());
     let pool = PgPool::connect(&url).await.unwrap();
-    Setup { _server: server, _dir: dir, url, data_dir, pool }
+    Setup {
+        _server: server,
+        _dir: dir,
+        url,
+        data_dir,
+        pool,
+    }
 }
 
 fn trawl(data_dir: &std::path::Path, url: &str, args: &[&str]) -> Command {
     let mut cmd = Command::new(TRAWL);
-    cmd.arg("-q").arg("--data-dir").arg(data_dir).arg("--database-url").arg(url).args(args);
+    cmd.arg("-q")
+        .arg("--data-dir")
+        .arg(data_dir)
+        .arg("--database-url")
+        .arg(url)
+        .args(args);
     cmd.env_remove("TRAWL_DATABASE_URL");
     cmd
 }
@@ -81,19 +92,36 @@ async fn wait_for(pool: &PgPool, sql: &str, target: i64, limit: Duration) {
 #[tokio::test(flavor = "multi_thread")]
 async fn four_worker_processes_run_each_job_exactly_once() {
     let s = setup().await;
-    let add = ["jobs", "add", "diag.sleep", "--count", "2000", "--payload", r#"{"ms": 2}"#];
+    let add = [
+        "jobs",
+        "add",
+        "diag.sleep",
+        "--count",
+        "2000",
+        "--payload",
+        r#"{"ms": 2}"#,
+    ];
     assert!(trawl(&s.data_dir, &s.url, &add).status().unwrap().success());
 
-    let mut workers: Vec<Child> =
-        (0..4).map(|_| spawn_worker(&s, &["--concurrency", "8", "--poll-secs", "0.5"])).collect();
-    wait_for(&s.pool, "SELECT count(*) FROM jobs WHERE status = 'DONE'", 2000, Duration::from_secs(300))
-        .await;
+    let mut workers: Vec<Child> = (0..4)
+        .map(|_| spawn_worker(&s, &["--concurrency", "8", "--poll-secs", "0.5"]))
+        .collect();
+    wait_for(
+        &s.pool,
+        "SELECT count(*) FROM jobs WHERE status = 'DONE'",
+        2000,
+        Duration::from_secs(300),
+    )
+    .await;
     for w in &mut workers {
         interrupt(w);
     }
 
     assert_eq!(count(&s.pool, "SELECT count(*) FROM jobs").await, 2000);
-    assert_eq!(count(&s.pool, "SELECT count(*) FROM jobs WHERE status <> 'DONE'").await, 0);
+    assert_eq!(
+        count(&s.pool, "SELECT count(*) FROM jobs WHERE status <> 'DONE'").await,
+        0
+    );
     // Exactly one completion was recorded per job (completion and its log row are atomic).
     let done_rows = "SELECT count(*) FROM logs WHERE message LIKE 'job done:%'";
     assert_eq!(count(&s.pool, done_rows).await, 2000);
@@ -102,19 +130,45 @@ async fn four_worker_processes_run_each_job_exactly_once() {
     assert_eq!(count(&s.pool, dup).await, 0);
     // The work was shared: more than one process completed jobs.
     let owners = "SELECT count(DISTINCT result->>'pid') FROM jobs";
-    assert!(count(&s.pool, owners).await > 1, "only one worker did all the work");
+    assert!(
+        count(&s.pool, owners).await > 1,
+        "only one worker did all the work"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn jobs_of_a_killed_worker_finish_elsewhere() {
     let s = setup().await;
-    let add = ["jobs", "add", "diag.sleep", "--count", "6", "--payload", r#"{"ms": 1500}"#];
+    let add = [
+        "jobs",
+        "add",
+        "diag.sleep",
+        "--count",
+        "6",
+        "--payload",
+        r#"{"ms": 1500}"#,
+    ];
     assert!(trawl(&s.data_dir, &s.url, &add).status().unwrap().success());
 
     // The victim takes all six jobs and holds them on a short lease.
-    let mut victim = spawn_worker(&s, &["--concurrency", "6", "--lease-secs", "2", "--poll-secs", "0.2"]);
-    wait_for(&s.pool, "SELECT count(*) FROM jobs WHERE status = 'RUNNING'", 6, Duration::from_secs(60))
-        .await;
+    let mut victim = spawn_worker(
+        &s,
+        &[
+            "--concurrency",
+            "6",
+            "--lease-secs",
+            "2",
+            "--poll-secs",
+            "0.2",
+        ],
+    );
+    wait_for(
+        &s.pool,
+        "SELECT count(*) FROM jobs WHERE status = 'RUNNING'",
+        6,
+        Duration::from_secs(60),
+    )
+    .await;
     let held: Vec<(i64, String)> =
         sqlx::query_as("SELECT id, lease_owner FROM jobs WHERE status = 'RUNNING'")
             .fetch_all(&s.pool)
@@ -126,8 +180,13 @@ async fn jobs_of_a_killed_worker_finish_elsewhere() {
     assert!(held.iter().all(|(_, o)| *o == victim_owner));
 
     let mut rescuer = spawn_worker(&s, &["--concurrency", "6", "--poll-secs", "0.2"]);
-    wait_for(&s.pool, "SELECT count(*) FROM jobs WHERE status = 'DONE'", 6, Duration::from_secs(120))
-        .await;
+    wait_for(
+        &s.pool,
+        "SELECT count(*) FROM jobs WHERE status = 'DONE'",
+        6,
+        Duration::from_secs(120),
+    )
+    .await;
     interrupt(&mut rescuer);
 
     for (id, _) in &held {
@@ -138,11 +197,18 @@ async fn jobs_of_a_killed_worker_finish_elsewhere() {
                 .await
                 .unwrap();
         assert_eq!(status, "DONE");
-        assert_ne!(owner, victim_owner, "job {id} completed by the killed worker");
+        assert_ne!(
+            owner, victim_owner,
+            "job {id} completed by the killed worker"
+        );
         assert_eq!(attempts, 2, "job {id}: one lost attempt, one that finished");
     }
     let done = "SELECT count(*) FROM logs WHERE message LIKE 'job done:%'";
-    assert_eq!(count(&s.pool, done).await, 6, "each job completed exactly once");
+    assert_eq!(
+        count(&s.pool, done).await,
+        6,
+        "each job completed exactly once"
+    );
     let expired = "SELECT count(*) FROM logs WHERE message LIKE '%lease expired%'";
     assert_eq!(count(&s.pool, expired).await, 6);
 }
@@ -151,42 +217,71 @@ async fn jobs_of_a_killed_worker_finish_elsewhere() {
 async fn a_job_that_always_fails_ends_failed_with_its_last_error() {
     let s = setup().await;
     let add = [
-        "jobs", "add", "diag.sleep", "--max-attempts", "3", "--payload", r#"{"fail": true}"#,
+        "jobs",
+        "add",
+        "diag.sleep",
+        "--max-attempts",
+        "3",
+        "--payload",
+        r#"{"fail": true}"#,
     ];
     assert!(trawl(&s.data_dir, &s.url, &add).status().unwrap().success());
     let mut worker = spawn_worker(&s, &["--backoff-secs", "0.05", "--poll-secs", "0.1"]);
-    wait_for(&s.pool, "SELECT count(*) FROM jobs WHERE status = 'FAILED'", 1, Duration::from_secs(60))
-        .await;
+    wait_for(
+        &s.pool,
+        "SELECT count(*) FROM jobs WHERE status = 'FAILED'",
+        1,
+        Duration::from_secs(60),
+    )
+    .await;
     interrupt(&mut worker);
 
-    let (attempts, error): (i32, String) =
-        sqlx::query_as("SELECT attempts, last_error FROM jobs").fetch_one(&s.pool).await.unwrap();
+    let (attempts, error): (i32, String) = sqlx::query_as("SELECT attempts, last_error FROM jobs")
+        .fetch_one(&s.pool)
+        .await
+        .unwrap();
     assert_eq!(attempts, 3);
     assert!(error.contains("attempt 3"), "{error}");
     let requeued = "SELECT count(*) FROM logs WHERE message LIKE 'job requeued:%'";
     assert_eq!(count(&s.pool, requeued).await, 2);
 
     // The CLI lists it with its error.
-    let out = trawl(&s.data_dir, &s.url, &["jobs", "list", "--status", "failed", "--json"])
-        .output()
-        .unwrap();
+    let out = trawl(
+        &s.data_dir,
+        &s.url,
+        &["jobs", "list", "--status", "failed", "--json"],
+    )
+    .output()
+    .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     let job: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
     assert_eq!(job["status"], "FAILED");
-    assert!(job["last_error"].as_str().unwrap().contains("asked to fail"));
+    assert!(
+        job["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("asked to fail")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_duplicate_dedupe_key_is_skipped_while_the_first_is_live() {
     let s = setup().await;
     let add = |key: &str| {
-        let out = trawl(&s.data_dir, &s.url, &["jobs", "add", "diag.sleep", "--dedupe", key])
-            .output()
-            .unwrap();
+        let out = trawl(
+            &s.data_dir,
+            &s.url,
+            &["jobs", "add", "diag.sleep", "--dedupe", key],
+        )
+        .output()
+        .unwrap();
         String::from_utf8(out.stdout).unwrap()
     };
     assert!(add("k1").starts_with("queued job"));
-    assert!(add("k1").starts_with("skipped"), "second live job with the same key");
+    assert!(
+        add("k1").starts_with("skipped"),
+        "second live job with the same key"
+    );
     assert!(add("k2").starts_with("queued job"));
     assert_eq!(count(&s.pool, "SELECT count(*) FROM jobs").await, 2);
 }

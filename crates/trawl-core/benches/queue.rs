@@ -13,7 +13,10 @@ use trawl_core::queue::{Queue, Worker, WorkerOptions, diag};
 
 #[tokio::main]
 async fn main() {
-    let jobs: usize = std::env::var("JOBS").ok().and_then(|v| v.parse().ok()).unwrap_or(4000);
+    let jobs: usize = std::env::var("JOBS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(4000);
     let dir = tempfile::tempdir().expect("temp dir");
     let mut cfg = DbConfig::from_env(dir.path().to_path_buf());
     cfg.database_url = None;
@@ -22,12 +25,21 @@ async fn main() {
     let queue = Queue::new(db.pool().clone());
 
     println!("queue benchmark: {jobs} no-op jobs per run, embedded Postgres, 2 cores");
-    println!("{:>8} {:>12} {:>10} {:>14}", "workers", "seconds", "jobs/s", "vs 1 worker");
+    println!(
+        "{:>8} {:>12} {:>10} {:>14}",
+        "workers", "seconds", "jobs/s", "vs 1 worker"
+    );
     let mut reference = None;
     for workers in [1usize, 4, 16] {
-        sqlx::query("TRUNCATE jobs, logs").execute(db.pool()).await.unwrap();
+        sqlx::query("TRUNCATE jobs, logs")
+            .execute(db.pool())
+            .await
+            .unwrap();
         let payloads = vec![serde_json::json!({}); jobs];
-        queue.enqueue_batch(diag::SLEEP, &payloads, 3).await.unwrap();
+        queue
+            .enqueue_batch(diag::SLEEP, &payloads, 3)
+            .await
+            .unwrap();
 
         let start = Instant::now();
         let (stop_tx, _) = tokio::sync::broadcast::channel::<()>(1);
@@ -48,7 +60,9 @@ async fn main() {
             })));
         }
         let done = |c: &Vec<Arc<trawl_core::queue::worker::WorkerStats>>| {
-            c.iter().map(|s| s.done.load(std::sync::atomic::Ordering::Relaxed)).sum::<u64>()
+            c.iter()
+                .map(|s| s.done.load(std::sync::atomic::Ordering::Relaxed))
+                .sum::<u64>()
         };
         while done(&counters) < jobs as u64 {
             tokio::time::sleep(Duration::from_millis(5)).await;
@@ -60,7 +74,10 @@ async fn main() {
         }
         let rate = jobs as f64 / seconds;
         let reference = *reference.get_or_insert(rate);
-        println!("{workers:>8} {seconds:>12.2} {rate:>10.0} {:>13.2}x", rate / reference);
+        println!(
+            "{workers:>8} {seconds:>12.2} {rate:>10.0} {:>13.2}x",
+            rate / reference
+        );
     }
     db.close().await;
 }

@@ -69,22 +69,29 @@ struct LogRow {
 /// warnings on the console. Files go to `<data_dir>/logs` when `data_dir` is given and
 /// writable. Calling it twice is harmless (the second call does nothing).
 pub fn init(data_dir: Option<&Path>, verbose: bool, quiet: bool) -> LogGuard {
-    let filter = std::env::var("RUST_LOG").ok().filter(|v| !v.is_empty()).unwrap_or_else(|| {
-        if verbose {
-            DEFAULT_FILTER.replace("=info", "=debug")
-        } else {
-            DEFAULT_FILTER.into()
-        }
-    });
+    let filter = std::env::var("RUST_LOG")
+        .ok()
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| {
+            if verbose {
+                DEFAULT_FILTER.replace("=info", "=debug")
+            } else {
+                DEFAULT_FILTER.into()
+            }
+        });
     let console_level = if quiet { Level::WARN } else { Level::TRACE };
     let console = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_target(false)
-        .with_filter(tracing_subscriber::filter::LevelFilter::from_level(console_level));
+        .with_filter(tracing_subscriber::filter::LevelFilter::from_level(
+            console_level,
+        ));
 
     let (file_layer, guard) = match data_dir.and_then(file_writer) {
         Some((writer, guard)) => {
-            let layer = tracing_subscriber::fmt::layer().with_ansi(false).with_writer(writer);
+            let layer = tracing_subscriber::fmt::layer()
+                .with_ansi(false)
+                .with_writer(writer);
             (Some(layer), Some(guard))
         }
         None => (None, None),
@@ -99,7 +106,9 @@ pub fn init(data_dir: Option<&Path>, verbose: bool, quiet: bool) -> LogGuard {
     LogGuard { _file: guard }
 }
 
-fn file_writer(data_dir: &Path) -> Option<(tracing_appender::non_blocking::NonBlocking, WorkerGuard)> {
+fn file_writer(
+    data_dir: &Path,
+) -> Option<(tracing_appender::non_blocking::NonBlocking, WorkerGuard)> {
     let dir = data_dir.join("logs");
     std::fs::create_dir_all(&dir).ok()?;
     let appender = tracing_appender::rolling::Builder::new()
@@ -139,7 +148,11 @@ pub fn attach_database(pool: PgPool, retention_days: u32, key: &str) {
             .await;
         }
     });
-    *sink = Some(DbSink { key: key.to_string(), tx, writer });
+    *sink = Some(DbSink {
+        key: key.to_string(),
+        tx,
+        writer,
+    });
 }
 
 /// Stop copying into the database named `key`, after writing the rows already queued.
@@ -176,7 +189,11 @@ impl<S: Subscriber> Layer<S> for DbLayer {
         let Some(sink) = sink.as_ref() else { return };
         let mut visitor = RowVisitor::default();
         event.record(&mut visitor);
-        let level = if *meta.level() == Level::ERROR { "ERROR" } else { "WARN" };
+        let level = if *meta.level() == Level::ERROR {
+            "ERROR"
+        } else {
+            "WARN"
+        };
         let _ = sink.tx.try_send(LogRow {
             level,
             message: visitor.message,
@@ -214,7 +231,8 @@ impl Visit for RowVisitor {
             if !self.message.is_empty() {
                 self.message.push(' ');
             }
-            self.message.push_str(&format!("{}={value:?}", field.name()));
+            self.message
+                .push_str(&format!("{}={value:?}", field.name()));
         }
     }
 }

@@ -41,20 +41,25 @@ pub async fn list(pool: &PgPool, filter: &TargetFilter) -> Result<Vec<TargetSumm
     )
     .bind(filter.scan_id)
     .bind(&filter.status)
-    .bind(if filter.limit > 0 { filter.limit } else { i64::MAX })
+    .bind(if filter.limit > 0 {
+        filter.limit
+    } else {
+        i64::MAX
+    })
     .fetch_all(pool)
     .await
 }
 
 /// One target as a JSON object: every column, plus `assets`, `indicators` and `matches`.
 pub async fn detail(pool: &PgPool, id: i64) -> Result<Option<Value>, sqlx::Error> {
-    let row: Option<Value> = sqlx::query_scalar(
-        "SELECT to_jsonb(t) - 'capture' FROM targets t WHERE id = $1",
-    )
-    .bind(id)
-    .fetch_optional(pool)
-    .await?;
-    let Some(Value::Object(mut target)) = row else { return Ok(None) };
+    let row: Option<Value> =
+        sqlx::query_scalar("SELECT to_jsonb(t) - 'capture' FROM targets t WHERE id = $1")
+            .bind(id)
+            .fetch_optional(pool)
+            .await?;
+    let Some(Value::Object(mut target)) = row else {
+        return Ok(None);
+    };
     nest(pool, id, &mut target).await?;
     Ok(Some(Value::Object(target)))
 }
@@ -115,9 +120,28 @@ pub enum ExportFormat {
 
 /// Columns of the CSV export, in order.
 pub const CSV_COLUMNS: &[&str] = &[
-    "id", "url", "final_url", "status", "reason", "risk_score", "domain", "ip", "title",
-    "http_status", "favicon_hash", "favicon_sha256", "dom_hash", "headers_hash", "html_sha256",
-    "html_tlsh", "jarm", "tls_sha256", "screenshot_phash", "tags", "created_at", "updated_at",
+    "id",
+    "url",
+    "final_url",
+    "status",
+    "reason",
+    "risk_score",
+    "domain",
+    "ip",
+    "title",
+    "http_status",
+    "favicon_hash",
+    "favicon_sha256",
+    "dom_hash",
+    "headers_hash",
+    "html_sha256",
+    "html_tlsh",
+    "jarm",
+    "tls_sha256",
+    "screenshot_phash",
+    "tags",
+    "created_at",
+    "updated_at",
 ];
 
 /// Write every target matching `filter` to `out`. Returns the number written.
@@ -141,7 +165,9 @@ pub async fn export(
             let mut csv = csv::Writer::from_writer(&mut *out);
             csv.write_record(CSV_COLUMNS)?;
             for summary in &ids {
-                let Some(Value::Object(target)) = detail(pool, summary.id).await? else { continue };
+                let Some(Value::Object(target)) = detail(pool, summary.id).await? else {
+                    continue;
+                };
                 let record: Vec<String> = CSV_COLUMNS
                     .iter()
                     .map(|c| match target.get(*c) {

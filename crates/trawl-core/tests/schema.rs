@@ -15,13 +15,21 @@ use trawl_core::db::{Database, DbConfig, DbError, migrate};
 type Columns = BTreeMap<String, Vec<(String, String)>>;
 
 fn schema_doc() -> Option<String> {
-    let path = std::env::var("TRAWL_SCHEMA_DOC").map(PathBuf::from).unwrap_or_else(|_| {
-        PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/schema.md"))
-    });
+    let path = std::env::var("TRAWL_SCHEMA_DOC")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| {
+            PathBuf::from(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../../shared/schema.md"
+            ))
+        });
     match std::fs::read_to_string(&path) {
         Ok(text) => Some(text),
         Err(_) => {
-            eprintln!("skipping the schema-document comparison: {} not found", path.display());
+            eprintln!(
+                "skipping the schema-document comparison: {} not found",
+                path.display()
+            );
             None
         }
     }
@@ -40,7 +48,10 @@ fn parse_doc(text: &str) -> Columns {
         } else if let (Some(table), Some(item)) = (&current, line.strip_prefix("- ")) {
             let (name, rest) = item.split_once(" (").expect("column with a type");
             let ty = rest.split([',', ')']).next().unwrap().trim().to_string();
-            tables.get_mut(table).unwrap().push((name.trim().to_string(), ty));
+            tables
+                .get_mut(table)
+                .unwrap()
+                .push((name.trim().to_string(), ty));
         }
     }
     tables
@@ -68,7 +79,9 @@ async fn actual_columns(pool: &PgPool) -> BTreeMap<(String, String), (String, Op
     .fetch_all(pool)
     .await
     .unwrap();
-    rows.into_iter().map(|(t, c, ty, d)| ((t, c), (ty, d))).collect()
+    rows.into_iter()
+        .map(|(t, c, ty, d)| ((t, c), (ty, d)))
+        .collect()
 }
 
 async fn check_schema(db: &Database) {
@@ -77,7 +90,11 @@ async fn check_schema(db: &Database) {
 
     if let Some(doc) = schema_doc() {
         let tables = parse_doc(&doc);
-        assert!(tables.len() >= 24, "parsed only {} tables from the document", tables.len());
+        assert!(
+            tables.len() >= 24,
+            "parsed only {} tables from the document",
+            tables.len()
+        );
         for (table, columns) in &tables {
             for (column, doc_type) in columns {
                 let key = (table.clone(), column.clone());
@@ -90,7 +107,10 @@ async fn check_schema(db: &Database) {
                 );
                 if doc_type == "bigserial" {
                     let default = default.as_deref().unwrap_or("");
-                    assert!(default.starts_with("nextval("), "{table}.{column} is not serial");
+                    assert!(
+                        default.starts_with("nextval("),
+                        "{table}.{column} is not serial"
+                    );
                 }
             }
         }
@@ -101,7 +121,10 @@ async fn check_schema(db: &Database) {
         .fetch_all(pool)
         .await
         .unwrap();
-        assert!(views.contains(&"assets_view".to_string()), "assets_view missing: {views:?}");
+        assert!(
+            views.contains(&"assets_view".to_string()),
+            "assets_view missing: {views:?}"
+        );
     }
 
     let version: i32 = sqlx::query_scalar("SELECT version FROM schema_version WHERE id = 1")
@@ -146,7 +169,11 @@ async fn check_idempotent_and_newer_refused(cfg: &DbConfig) {
     db.close().await;
 
     let db = Database::open(cfg).await.unwrap();
-    assert_eq!(before, fingerprint(db.pool()).await, "migrating again changed the schema");
+    assert_eq!(
+        before,
+        fingerprint(db.pool()).await,
+        "migrating again changed the schema"
+    );
 
     // A newer Trawl migrated this database: this binary must refuse it.
     sqlx::query("UPDATE schema_version SET version = version + 1")
@@ -167,7 +194,10 @@ async fn check_idempotent_and_newer_refused(cfg: &DbConfig) {
 async fn embedded_schema_matches_and_migrations_are_idempotent() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = DbConfig::from_env(dir.path().join("data"));
-    let cfg = DbConfig { database_url: None, ..cfg };
+    let cfg = DbConfig {
+        database_url: None,
+        ..cfg
+    };
     check_idempotent_and_newer_refused(&cfg).await;
 }
 
@@ -191,11 +221,23 @@ async fn status_reports_mode_version_and_counts() {
     let db = Database::open(&cfg).await.unwrap();
     let status = db.status().await.unwrap();
     assert_eq!(status.mode, "remote");
-    assert!(!status.location.contains(pgserver::PASSWORD), "{}", status.location);
+    assert!(
+        !status.location.contains(pgserver::PASSWORD),
+        "{}",
+        status.location
+    );
     assert_eq!(status.schema_version, migrate::newest_version());
-    let jobs = status.tables.iter().find(|t| t.name == "jobs").expect("jobs counted");
+    let jobs = status
+        .tables
+        .iter()
+        .find(|t| t.name == "jobs")
+        .expect("jobs counted");
     assert_eq!(jobs.rows, 0);
-    let version = status.tables.iter().find(|t| t.name == "schema_version").unwrap();
+    let version = status
+        .tables
+        .iter()
+        .find(|t| t.name == "schema_version")
+        .unwrap();
     assert_eq!(version.rows, 1);
     db.close().await;
 }

@@ -37,7 +37,11 @@ impl PgBinaries {
             .collect::<Vec<_>>()
             .join(", ");
         Err(DbError::BinariesMissing {
-            searched: if searched.is_empty() { "(no candidate folders)".into() } else { searched },
+            searched: if searched.is_empty() {
+                "(no candidate folders)".into()
+            } else {
+                searched
+            },
             explicit: explicit.is_some(),
         })
     }
@@ -105,7 +109,10 @@ fn pg_config_bindir() -> Option<PathBuf> {
 fn versioned_dirs(prefix: &str, suffix: &str) -> Vec<PathBuf> {
     let (parent, name_prefix) = if prefix.ends_with('-') {
         let p = Path::new(prefix);
-        let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = p
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         (p.parent().map(Path::to_path_buf).unwrap_or_default(), name)
     } else {
         (PathBuf::from(prefix), String::new())
@@ -128,7 +135,9 @@ fn versioned_dirs(prefix: &str, suffix: &str) -> Vec<PathBuf> {
 
 fn is_executable(path: &Path) -> bool {
     use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path).map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0).unwrap_or(false)
+    std::fs::metadata(path)
+        .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        .unwrap_or(false)
 }
 
 #[cfg(test)]
@@ -154,7 +163,14 @@ mod tests {
         let found = versioned_dirs(root.path().to_str().unwrap(), "bin");
         let names: Vec<_> = found
             .iter()
-            .map(|p| p.parent().unwrap().file_name().unwrap().to_string_lossy().into_owned())
+            .map(|p| {
+                p.parent()
+                    .unwrap()
+                    .file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned()
+            })
             .collect();
         assert_eq!(names, ["15", "13", "9.6"]);
     }

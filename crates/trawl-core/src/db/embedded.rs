@@ -161,7 +161,9 @@ impl EmbeddedServer {
     }
 
     fn client_file(&self) -> PathBuf {
-        self.root.join("clients").join(std::process::id().to_string())
+        self.root
+            .join("clients")
+            .join(std::process::id().to_string())
     }
 
     fn init_cluster(&self) -> Result<(), DbError> {
@@ -194,7 +196,15 @@ impl EmbeddedServer {
             Command::new(self.bins.program("initdb"))
                 .arg("-D")
                 .arg(&pgdata)
-                .args(["-U", SUPERUSER, "-A", "scram-sha-256", "-E", "UTF8", "--no-locale"])
+                .args([
+                    "-U",
+                    SUPERUSER,
+                    "-A",
+                    "scram-sha-256",
+                    "-E",
+                    "UTF8",
+                    "--no-locale",
+                ])
                 .arg(format!("--pwfile={}", pwfile.display())),
         )?;
         let _ = fs::remove_file(&pwfile);
@@ -218,7 +228,8 @@ impl EmbeddedServer {
              unix_socket_permissions = 0700\nmax_connections = 200\n",
             run_dir.display()
         );
-        conf.write_all(extra.as_bytes()).map_err(|e| data_dir_error(&pgdata, e))?;
+        conf.write_all(extra.as_bytes())
+            .map_err(|e| data_dir_error(&pgdata, e))?;
         write_private(&self.root.join("secret"), password.as_bytes())
     }
 
@@ -253,7 +264,9 @@ impl EmbeddedServer {
             tracing::debug!(attempt, "embedded postgres did not start yet: {last}");
             std::thread::sleep(Duration::from_millis(500));
         }
-        Err(DbError::ServerStart { message: format!("embedded postgres did not start: {last}") })
+        Err(DbError::ServerStart {
+            message: format!("embedded postgres did not start: {last}"),
+        })
     }
 
     fn pg_isready(&self) -> bool {
@@ -271,13 +284,11 @@ impl EmbeddedServer {
                 std::os::unix::net::UnixStream::connect(dir.join(format!(".s.PGSQL.{SOCKET_PORT}")))
                     .is_ok()
             }
-            Endpoint::Tcp(port) => {
-                std::net::TcpStream::connect_timeout(
-                    &([127, 0, 0, 1], *port).into(),
-                    Duration::from_secs(1),
-                )
-                .is_ok()
-            }
+            Endpoint::Tcp(port) => std::net::TcpStream::connect_timeout(
+                &([127, 0, 0, 1], *port).into(),
+                Duration::from_secs(1),
+            )
+            .is_ok(),
         }
     }
 
@@ -299,7 +310,9 @@ impl EmbeddedServer {
     }
 
     fn give_to_account(&self, dir: &Path) -> Result<(), DbError> {
-        let Some(account) = &self.account else { return Ok(()) };
+        let Some(account) = &self.account else {
+            return Ok(());
+        };
         for entry in walk(dir) {
             chown(&entry, Some(account.uid), Some(account.gid))
                 .map_err(|e| data_dir_error(&entry, e))?;
@@ -314,7 +327,9 @@ impl EmbeddedServer {
 
     /// Number of registered processes still alive (other than this one); dead ones are pruned.
     fn live_clients(&self) -> usize {
-        let Ok(entries) = fs::read_dir(self.root.join("clients")) else { return 0 };
+        let Ok(entries) = fs::read_dir(self.root.join("clients")) else {
+            return 0;
+        };
         let mut live = 0;
         for entry in entries.flatten() {
             let pid: Option<i32> = entry.file_name().to_str().and_then(|s| s.parse().ok());
@@ -336,7 +351,12 @@ fn process_alive(pid: i32) -> bool {
     }
     match fs::read_to_string(format!("/proc/{pid}/stat")) {
         // The state follows the parenthesised command name.
-        Ok(stat) => stat.rsplit(')').next().and_then(|r| r.trim().chars().next()) != Some('Z'),
+        Ok(stat) => {
+            stat.rsplit(')')
+                .next()
+                .and_then(|r| r.trim().chars().next())
+                != Some('Z')
+        }
         Err(_) => true,
     }
 }
@@ -366,7 +386,9 @@ fn server_account() -> Result<Option<Account>, DbError> {
 /// `<data>/postgres`, unless the server account cannot reach it (see the module header).
 fn choose_root(data_dir: &Path, account: Option<&Account>) -> Result<PathBuf, DbError> {
     let preferred = data_dir.join("postgres");
-    let Some(account) = account else { return Ok(preferred) };
+    let Some(account) = account else {
+        return Ok(preferred);
+    };
     let canonical = fs::canonicalize(data_dir).map_err(|e| data_dir_error(data_dir, e))?;
     let digest = hex::encode(Sha256::digest(canonical.to_string_lossy().as_bytes()));
     let fallback = PathBuf::from("/var/lib/trawl/embedded").join(&digest[..16]);
@@ -475,12 +497,18 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 }
 
 fn data_dir_error(path: &Path, e: std::io::Error) -> DbError {
-    DbError::DataDir { path: path.display().to_string(), message: e.to_string() }
+    DbError::DataDir {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    }
 }
 
 fn stderr_line(out: &Output) -> String {
     let text = String::from_utf8_lossy(&out.stderr);
-    let line = text.lines().rfind(|l| !l.trim().is_empty()).unwrap_or("no output");
+    let line = text
+        .lines()
+        .rfind(|l| !l.trim().is_empty())
+        .unwrap_or("no output");
     line.trim().to_string()
 }
 

@@ -28,9 +28,11 @@ pub async fn current_version(pool: &PgPool) -> Result<Option<i32>, DbError> {
     if !exists {
         return Ok(None);
     }
-    Ok(sqlx::query_scalar("SELECT version FROM schema_version WHERE id = 1")
-        .fetch_optional(pool)
-        .await?)
+    Ok(
+        sqlx::query_scalar("SELECT version FROM schema_version WHERE id = 1")
+            .fetch_optional(pool)
+            .await?,
+    )
 }
 
 /// Refuse newer schemas, apply pending migrations and record the version.
@@ -41,7 +43,10 @@ pub async fn migrate(pool: &PgPool) -> Result<(), DbError> {
     {
         return Err(DbError::SchemaTooNew { found, known });
     }
-    MIGRATOR.run(pool).await.map_err(|e| DbError::Migration(e.to_string()))?;
+    MIGRATOR
+        .run(pool)
+        .await
+        .map_err(|e| DbError::Migration(e.to_string()))?;
     let updated = sqlx::query(
         "INSERT INTO schema_version (id, version, updated_at) VALUES (1, $1, now()) \
          ON CONFLICT (id) DO UPDATE SET version = EXCLUDED.version, updated_at = now() \

@@ -176,20 +176,29 @@ impl Database {
                 "{location}: expected postgres://USER:PASSWORD@HOST:PORT/DATABASE"
             )));
         }
-        let opts: PgConnectOptions =
-            url.parse().map_err(|e: sqlx::Error| DbError::BadUrl(format!("{location}: {e}")))?;
+        let opts: PgConnectOptions = url
+            .parse()
+            .map_err(|e: sqlx::Error| DbError::BadUrl(format!("{location}: {e}")))?;
         let pool = connect(cfg, opts, &location).await?;
         tracing::info!(%location, "connected to remote database");
-        Ok(Database { pool, mode: DbMode::Remote, location, server: Default::default() })
+        Ok(Database {
+            pool,
+            mode: DbMode::Remote,
+            location,
+            server: Default::default(),
+        })
     }
 
     async fn open_embedded(cfg: &DbConfig) -> Result<Database, DbError> {
         let data_dir = cfg.data_dir.clone();
         let bin_dir = cfg.pg_bin_dir.clone();
-        let server =
-            tokio::task::spawn_blocking(move || EmbeddedServer::start(&data_dir, bin_dir.as_deref()))
-                .await
-                .map_err(|e| DbError::ServerStart { message: e.to_string() })??;
+        let server = tokio::task::spawn_blocking(move || {
+            EmbeddedServer::start(&data_dir, bin_dir.as_deref())
+        })
+        .await
+        .map_err(|e| DbError::ServerStart {
+            message: e.to_string(),
+        })??;
         let location = server.location();
         match Self::connect_embedded(cfg, &server).await {
             Ok(pool) => Ok(Database {
@@ -207,9 +216,11 @@ impl Database {
 
     async fn connect_embedded(cfg: &DbConfig, server: &EmbeddedServer) -> Result<PgPool, DbError> {
         let location = server.location();
-        let admin = server.connect_options("postgres").connect().await.map_err(|e| {
-            classify(e, &location)
-        })?;
+        let admin = server
+            .connect_options("postgres")
+            .connect()
+            .await
+            .map_err(|e| classify(e, &location))?;
         let mut admin = admin;
         let exists: bool =
             sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
@@ -259,7 +270,10 @@ impl Database {
             let row = sqlx::query(&format!("SELECT count(*) FROM \"{name}\""))
                 .fetch_one(&self.pool)
                 .await?;
-            tables.push(TableCount { name, rows: row.get::<i64, _>(0) });
+            tables.push(TableCount {
+                name,
+                rows: row.get::<i64, _>(0),
+            });
         }
         let mode = match self.mode {
             DbMode::Embedded => "embedded",
@@ -299,7 +313,11 @@ impl Database {
     }
 }
 
-async fn connect(cfg: &DbConfig, opts: PgConnectOptions, location: &str) -> Result<PgPool, DbError> {
+async fn connect(
+    cfg: &DbConfig,
+    opts: PgConnectOptions,
+    location: &str,
+) -> Result<PgPool, DbError> {
     // Statements may carry captured content; they never go to the logs.
     let opts = opts.disable_statement_logging();
     // One direct attempt first, so a refused connection or a wrong password is reported at
@@ -324,20 +342,32 @@ async fn connect(cfg: &DbConfig, opts: PgConnectOptions, location: &str) -> Resu
 fn classify(e: sqlx::Error, location: &str) -> DbError {
     let location = location.to_string();
     match &e {
-        sqlx::Error::Database(db) if db.code().as_deref() == Some("28P01") => {
-            DbError::Auth { location, message: "wrong password".into() }
-        }
-        sqlx::Error::Database(db) if db.code().as_deref() == Some("28000") => {
-            DbError::Auth { location, message: db.message().to_string() }
-        }
+        sqlx::Error::Database(db) if db.code().as_deref() == Some("28P01") => DbError::Auth {
+            location,
+            message: "wrong password".into(),
+        },
+        sqlx::Error::Database(db) if db.code().as_deref() == Some("28000") => DbError::Auth {
+            location,
+            message: db.message().to_string(),
+        },
         sqlx::Error::Database(db) if db.code().as_deref() == Some("3D000") => {
-            DbError::Unreachable { location, message: db.message().to_string() }
+            DbError::Unreachable {
+                location,
+                message: db.message().to_string(),
+            }
         }
-        sqlx::Error::Io(io) => DbError::Unreachable { location, message: io.to_string() },
-        sqlx::Error::Tls(tls) => DbError::Unreachable { location, message: format!("TLS: {tls}") },
-        sqlx::Error::PoolTimedOut => {
-            DbError::Unreachable { location, message: "timed out connecting".into() }
-        }
+        sqlx::Error::Io(io) => DbError::Unreachable {
+            location,
+            message: io.to_string(),
+        },
+        sqlx::Error::Tls(tls) => DbError::Unreachable {
+            location,
+            message: format!("TLS: {tls}"),
+        },
+        sqlx::Error::PoolTimedOut => DbError::Unreachable {
+            location,
+            message: "timed out connecting".into(),
+        },
         _ => DbError::Query(e),
     }
 }
@@ -354,7 +384,10 @@ pub fn redact_url(url: &str) -> String {
                 .query_pairs()
                 .map(|(k, v)| {
                     let secret = k.eq_ignore_ascii_case("password");
-                    (k.into_owned(), if secret { "***".into() } else { v.into_owned() })
+                    (
+                        k.into_owned(),
+                        if secret { "***".into() } else { v.into_owned() },
+                    )
                 })
                 .collect();
             if !pairs.is_empty() {
@@ -383,12 +416,26 @@ mod tests {
     #[test]
     fn every_error_has_a_distinct_code() {
         let errors = [
-            DbError::BinariesMissing { searched: "x".into(), explicit: true },
-            DbError::DataDir { path: "x".into(), message: "y".into() },
-            DbError::ServerStart { message: "x".into() },
+            DbError::BinariesMissing {
+                searched: "x".into(),
+                explicit: true,
+            },
+            DbError::DataDir {
+                path: "x".into(),
+                message: "y".into(),
+            },
+            DbError::ServerStart {
+                message: "x".into(),
+            },
             DbError::BadUrl("x".into()),
-            DbError::Unreachable { location: "x".into(), message: "y".into() },
-            DbError::Auth { location: "x".into(), message: "y".into() },
+            DbError::Unreachable {
+                location: "x".into(),
+                message: "y".into(),
+            },
+            DbError::Auth {
+                location: "x".into(),
+                message: "y".into(),
+            },
             DbError::SchemaTooNew { found: 2, known: 1 },
             DbError::Migration("x".into()),
         ];

@@ -11,8 +11,8 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 use serde_json::{Value, json};
 
-use super::worker::{JobError, JobHandler};
 use super::Job;
+use super::worker::{JobError, JobHandler};
 
 /// Job type name of [`SleepJob`].
 pub const SLEEP: &str = "diag.sleep";
@@ -25,7 +25,9 @@ pub struct SleepJob {
 impl SleepJob {
     /// A handler that reports `worker` as the one that ran each job.
     pub fn new(worker: &str) -> Arc<SleepJob> {
-        Arc::new(SleepJob { worker: worker.to_string() })
+        Arc::new(SleepJob {
+            worker: worker.to_string(),
+        })
     }
 }
 
@@ -33,7 +35,12 @@ impl JobHandler for SleepJob {
     fn run<'a>(&'a self, job: &'a Job) -> BoxFuture<'a, Result<Value, JobError>> {
         Box::pin(async move {
             let ms = job.payload.get("ms").and_then(Value::as_u64).unwrap_or(0);
-            let flag = |name| job.payload.get(name).and_then(Value::as_bool).unwrap_or(false);
+            let flag = |name| {
+                job.payload
+                    .get(name)
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false)
+            };
             if ms > 0 {
                 tokio::time::sleep(Duration::from_millis(ms.min(600_000))).await;
             }

@@ -44,7 +44,13 @@ pub struct NewJob {
 impl NewJob {
     /// A job of `job_type` with `payload` and default settings (5 attempts, priority 0).
     pub fn new(job_type: impl Into<String>, payload: Value) -> Self {
-        NewJob { job_type: job_type.into(), payload, dedupe_key: None, max_attempts: 5, priority: 0 }
+        NewJob {
+            job_type: job_type.into(),
+            payload,
+            dedupe_key: None,
+            max_attempts: 5,
+            priority: 0,
+        }
     }
 
     /// Set the dedupe key.
@@ -261,7 +267,12 @@ impl Queue {
     }
 
     /// Mark a job DONE; false when `owner` no longer holds it.
-    pub async fn complete(&self, id: i64, owner: &str, result: &Value) -> Result<bool, sqlx::Error> {
+    pub async fn complete(
+        &self,
+        id: i64,
+        owner: &str,
+        result: &Value,
+    ) -> Result<bool, sqlx::Error> {
         let row: Option<i64> = sqlx::query_scalar(COMPLETE_SQL)
             .bind(id)
             .bind(owner)
@@ -300,7 +311,10 @@ impl Queue {
     pub async fn reap_expired(&self) -> Result<u64, sqlx::Error> {
         let reaped: Vec<i64> = sqlx::query_scalar(REAP_SQL).fetch_all(&self.pool).await?;
         if !reaped.is_empty() {
-            tracing::warn!(count = reaped.len(), "returned jobs with expired leases to the queue");
+            tracing::warn!(
+                count = reaped.len(),
+                "returned jobs with expired leases to the queue"
+            );
         }
         Ok(reaped.len() as u64)
     }
@@ -358,7 +372,10 @@ mod tests {
     fn status_list_matches_the_schema_check() {
         let sql = include_str!("../../../../migrations/0001_schema.sql");
         for status in STATUSES {
-            assert!(sql.contains(&format!("'{status}'")), "{status} missing from CHECK");
+            assert!(
+                sql.contains(&format!("'{status}'")),
+                "{status} missing from CHECK"
+            );
         }
     }
 }

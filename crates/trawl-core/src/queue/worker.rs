@@ -105,7 +105,13 @@ impl Worker {
     /// A worker with no handlers yet.
     pub fn new(queue: Queue, opts: WorkerOptions) -> Self {
         let owner = opts.owner.clone().unwrap_or_else(default_owner);
-        Worker { queue, handlers: HashMap::new(), opts, owner, stats: Default::default() }
+        Worker {
+            queue,
+            handlers: HashMap::new(),
+            opts,
+            owner,
+            stats: Default::default(),
+        }
     }
 
     /// Run jobs of `job_type` with `handler`.
@@ -144,7 +150,11 @@ impl Worker {
             let free = slots.available_permits();
             let mut full_batch = false;
             if free > 0 {
-                match self.queue.claim(&self.owner, &types, free as i64, self.opts.lease).await {
+                match self
+                    .queue
+                    .claim(&self.owner, &types, free as i64, self.opts.lease)
+                    .await
+                {
                     Ok(jobs) => {
                         db_failures = 0;
                         full_batch = jobs.len() == free;

@@ -68,7 +68,9 @@ pub fn analyse(capture: &Capture, blobs: &BlobStore) -> Analysis {
         ..Analysis::default()
     };
     if !capture.headers.is_empty() {
-        out.headers_hash = Some(fingerprint::hhhash(capture.headers.iter().map(|(n, _)| n.as_str())));
+        out.headers_hash = Some(fingerprint::hhhash(
+            capture.headers.iter().map(|(n, _)| n.as_str()),
+        ));
     }
 
     if let Some(html) = &capture.html {
@@ -77,12 +79,19 @@ pub fn analyse(capture: &Capture, blobs: &BlobStore) -> Analysis {
             out.html_tlsh = fingerprint::tlsh(&bytes);
         }
     }
-    let document = capture.rendered_dom.as_deref().or(capture.html_text.as_deref());
+    let document = capture
+        .rendered_dom
+        .as_deref()
+        .or(capture.html_text.as_deref());
     if let Some(text) = document {
         out.dom_hash = Some(fingerprint::dom_hash(text));
         out.indicators = extract_indicators(text);
     }
-    if let Some(text) = capture.html_text.as_deref().or(capture.rendered_dom.as_deref()) {
+    if let Some(text) = capture
+        .html_text
+        .as_deref()
+        .or(capture.rendered_dom.as_deref())
+    {
         out.html_excerpt = Some(text.chars().take(EXCERPT_CHARS).collect());
     }
 
@@ -96,7 +105,11 @@ pub fn analyse(capture: &Capture, blobs: &BlobStore) -> Analysis {
         }
     }
 
-    out.assets = capture.assets.iter().map(|a| analyse_asset(a, blobs)).collect();
+    out.assets = capture
+        .assets
+        .iter()
+        .map(|a| analyse_asset(a, blobs))
+        .collect();
     out
 }
 

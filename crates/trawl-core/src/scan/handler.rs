@@ -36,7 +36,11 @@ pub struct CaptureJob {
 impl CaptureJob {
     /// A handler storing into `pool` and the blob store `blobs`.
     pub fn new(pool: PgPool, blobs: BlobStore) -> Arc<CaptureJob> {
-        Arc::new(CaptureJob { pool, blobs, capturers: Mutex::new(HashMap::new()) })
+        Arc::new(CaptureJob {
+            pool,
+            blobs,
+            capturers: Mutex::new(HashMap::new()),
+        })
     }
 
     async fn capturer(&self, scan_id: i64) -> Result<(Arc<FastCapturer>, CaptureMode), JobError> {
@@ -52,7 +56,10 @@ impl CaptureJob {
             return Ok((c.clone(), settings.mode));
         }
         let capturer = Arc::new(build_fast_capturer(&settings, self.blobs.clone())?);
-        self.capturers.lock().expect("capturer cache").insert(scan_id, capturer.clone());
+        self.capturers
+            .lock()
+            .expect("capturer cache")
+            .insert(scan_id, capturer.clone());
         Ok((capturer, settings.mode))
     }
 
@@ -62,7 +69,9 @@ impl CaptureJob {
         let (capturer, mode) = self.capturer(scan_id).await?;
         if mode == CaptureMode::Full {
             // TODO(full-capture): the headless Chromium capturer fills the same record.
-            return Err(JobError::Permanent("full capture mode is not available yet".into()));
+            return Err(JobError::Permanent(
+                "full capture mode is not available yet".into(),
+            ));
         }
         let url: String = sqlx::query_scalar("SELECT url FROM targets WHERE id = $1")
             .bind(target_id)
@@ -82,10 +91,15 @@ impl CaptureJob {
         })
         .await
         .map_err(|e| JobError::Retry(format!("analysis crashed: {e}")))?;
-        let html_path = capture.html.as_ref().map(|b| self.blobs.path(&b.blob).display().to_string());
-        let status = store_capture(&self.pool, target_id, job.id, &capture, &analysis, html_path)
-            .await
-            .map_err(retry)?;
+        let html_path = capture
+            .html
+            .as_ref()
+            .map(|b| self.blobs.path(&b.blob).display().to_string());
+        let status = store_capture(
+            &self.pool, target_id, job.id, &capture, &analysis, html_path,
+        )
+        .await
+        .map_err(retry)?;
         if status == "FAILED" {
             let reason = capture.error.as_deref().unwrap_or("no document captured");
             tracing::warn!(target_id, url = %url, "capture failed: {reason}");
@@ -111,16 +125,26 @@ impl JobHandler for CaptureJob {
 }
 
 /// A fast capturer configured by a scan's settings.
-pub fn build_fast_capturer(settings: &ScanSettings, blobs: BlobStore) -> Result<FastCapturer, JobError> {
+pub fn build_fast_capturer(
+    settings: &ScanSettings,
+    blobs: BlobStore,
+) -> Result<FastCapturer, JobError> {
     let mut map = ResolverMap::new();
     for entry in &settings.resolve {
-        map.add_arg(entry).map_err(|e| JobError::Permanent(format!("resolver map: {e}")))?;
+        map.add_arg(entry)
+            .map_err(|e| JobError::Permanent(format!("resolver map: {e}")))?;
     }
-    let resolver = build_resolver(ResolverSettings { map, dns: settings.dns, nameserver: None })
-        .map_err(|e| JobError::Fatal(format!("name resolution unavailable: {e}")))?;
+    let resolver = build_resolver(ResolverSettings {
+        map,
+        dns: settings.dns,
+        nameserver: None,
+    })
+    .map_err(|e| JobError::Fatal(format!("name resolution unavailable: {e}")))?;
     let options = CaptureOptions {
         timeout_total: Duration::from_secs_f64(settings.timeout_secs.clamp(1.0, 600.0)),
-        guard: GuardPolicy { allow_private: settings.allow_private },
+        guard: GuardPolicy {
+            allow_private: settings.allow_private,
+        },
         ..CaptureOptions::default()
     };
     Ok(FastCapturer::new(options, resolver, blobs))

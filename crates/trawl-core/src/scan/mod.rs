@@ -107,7 +107,11 @@ pub async fn submit(
     )
     .bind(urls.iter().map(|u| u.url.to_string()).collect::<Vec<_>>())
     .bind(urls.iter().map(|u| u.display.clone()).collect::<Vec<_>>())
-    .bind(urls.iter().map(|u| u.url.host_str().unwrap_or("").to_string()).collect::<Vec<_>>())
+    .bind(
+        urls.iter()
+            .map(|u| u.url.host_str().unwrap_or("").to_string())
+            .collect::<Vec<_>>(),
+    )
     .bind(scan_id)
     .bind(mode)
     .fetch_all(&mut *tx)
@@ -118,9 +122,14 @@ pub async fn submit(
         .iter()
         .map(|id| serde_json::json!({ "target_id": id, "scan_id": scan_id }))
         .collect();
-    Queue::new(pool.clone()).enqueue_batch(CAPTURE_JOB, &payloads, 3).await?;
+    Queue::new(pool.clone())
+        .enqueue_batch(CAPTURE_JOB, &payloads, 3)
+        .await?;
     tracing::info!(scan_id, targets = target_ids.len(), mode, "scan queued");
-    Ok(Submitted { scan_id, target_ids })
+    Ok(Submitted {
+        scan_id,
+        target_ids,
+    })
 }
 
 /// Current counts of a scan's targets.
