@@ -1,13 +1,18 @@
-//! The fast capturer: HTTP only, no script execution, thousands of URLs a minute.
+//! The fast capturer: HTTP only, no browser, thousands of URLs a minute.
 //!
-//! It walks the navigation hop by hop (3xx, meta refresh, simple script redirects, `data:`
-//! targets recorded but not fetched), every hop through the destination guard and pinned
+//! It walks the navigation hop by hop (3xx, meta refresh, script redirects, `data:` targets
+//! recorded but not fetched), every hop through the destination guard and pinned
 //! resolution of its session, then records the final document (headers, body, charset,
 //! title, certificate) and fetches its assets and favicon. Limits: hops, total time, time per
 //! request, body bytes, asset count and asset bytes. Loops stop at the first URL seen twice.
 //!
+//! Script redirects: a literal one found by reading the inline scripts (`script_redirect`) is
+//! taken as is; otherwise the inline scripts run in the bounded sandbox of `script_sandbox`,
+//! and its first navigation wins over a meta refresh (scripts run before the refresh fires).
+//!
 //! Whatever goes wrong is recorded in the returned [`Capture`]; `capture` never fails.
-//! Not done here (left to the full capturer): cookies, JavaScript, CSS `url()` references.
+//! Not done here (left to the full capturer): cookies, external scripts, rendering, CSS
+//! `url()` references.
 
 use std::collections::HashSet;
 use std::net::SocketAddr;
@@ -30,6 +35,7 @@ use super::model::{
 };
 use super::redirect;
 use super::resolve::Resolver;
+use super::script_sandbox::{self, PageScripts, SandboxLimits, SandboxPage};
 use super::sniff::{is_html_like, is_text_like};
 use super::tls::{self, Trust};
 use crate::blobs::BlobStore;
@@ -61,6 +67,9 @@ pub struct CaptureOptions {
     pub guard: GuardPolicy,
     /// Check the certificate issuer with a second, verifying handshake.
     pub check_trust: bool,
+    /// Bounds of the script sandbox run when no literal script redirect is found; `None`
+    /// never runs page scripts.
+    pub script_sandbox: Option<SandboxLimits>,
 }
 
 impl Default for CaptureOptions {
@@ -76,6 +85,7 @@ impl Default for CaptureOptions {
             user_agent: CHROME_USER_AGENT.to_owned(),
             guard: GuardPolicy::default(),
             check_trust: true,
+            script_sandbox: Some(SandboxLimits::default()),
         }
     }
 }
@@ -269,10 +279,13 @@ impl FastCapturer {
             let html_like = is_html_like(fetched.content_type.as_deref(), bytes);
             let document = is_text_like(fetched.content_type.as_deref(), html_like)
                 .then(|| charset::decode_document(bytes, fetched.content_type.as_deref()));
-            let next = document
+            let navigable = document
                 .as_ref()
-                .filter(|_| html_like && !fetched.attachment)
-                .and_then(|doc| find_redirect(&doc.text, &current));
+                .filter(|_| html_like && !fetched.attachment);
+            let next = match navigable {
+                Some(doc) => self.find_redirect(&doc.text, &current).await,
+                None => None,
+            };
 
             let body_error = outcome.and_then(|b| b.error.clone());
             let mut step = hop(&current, kind, status, ip, body_error);
@@ -402,6 +415,26 @@ impl FastCapturer {
         capture.favicon = Some(favicon);
         capture.blocked.extend(blocked);
     }
+
+    /// The navigation a document performs by itself, unless it only reloads or scrolls.
+    async fn find_redirect(&self, text: &str, current: &Url) -> Option<redirect::NextHop> {
+        let (found, base, scripts) = read_document(text, current);
+        let next = match (found, &self.options.script_sandbox) {
+            (Some(found), _) if found.kind == HopKind::Script => Some(found),
+            (found, Some(limits)) if !scripts.is_empty() => {
+                let page = SandboxPage {
+                    url: current.clone(),
+                    base,
+                    scripts,
+                    user_agent: self.options.user_agent.clone(),
+                };
+                let scripted = script_sandbox::navigation(page, limits.clone()).await;
+                scripted.or(found)
+            }
+            (found, _) => found,
+        }?;
+        (without_fragment(&next.url) != without_fragment(current)).then_some(next)
+    }
 }
 
 /// Title, asset references and favicon link of a page (parsed and dropped before any await).
@@ -424,12 +457,12 @@ fn parse_page(
     (title, refs, favicon)
 }
 
-/// The navigation a document performs by itself, unless it only reloads or scrolls.
-fn find_redirect(text: &str, current: &Url) -> Option<redirect::NextHop> {
+/// A document's static redirect, base URL and scripts (parsed and dropped before any await).
+fn read_document(text: &str, current: &Url) -> (Option<redirect::NextHop>, Url, PageScripts) {
     let document = Html::parse_document(text);
     let base = redirect::base_url(&document, current);
-    let next = redirect::document_redirect(&document, &base)?;
-    (without_fragment(&next.url) != without_fragment(current)).then_some(next)
+    let found = redirect::document_redirect(&document, &base);
+    (found, base, PageScripts::from_document(&document))
 }
 
 fn hop(

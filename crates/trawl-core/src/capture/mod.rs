@@ -1,7 +1,8 @@
 //! Capture: visiting a target the way a browser would and recording what came back.
 //!
 //! This module owns the capture record ([`model`]), the destination guard ([`guard`]), name
-//! resolution ([`resolve`]) and the fast HTTP-only capturer ([`fast`]). A headless-Chromium
+//! resolution ([`resolve`]) and the fast HTTP-only capturer ([`fast`]) with its bounded
+//! JavaScript sandbox for script redirects ([`script_sandbox`]). A headless-Chromium
 //! capturer will fill the same [`Capture`] type. Capturers record raw observations only;
 //! fingerprints are computed by a later pipeline stage from the record and its blobs.
 //!
@@ -14,6 +15,7 @@ mod body;
 pub mod charset;
 pub mod data_url;
 pub mod fast;
+pub mod full;
 mod fetch;
 pub mod guard;
 mod http1;
@@ -21,6 +23,7 @@ pub mod model;
 pub mod redirect;
 pub mod resolve;
 mod script_redirect;
+pub mod script_sandbox;
 mod sniff;
 pub mod tls;
 
@@ -36,12 +39,14 @@ mod fast_tls_tests;
 mod testkit;
 
 pub use fast::{CaptureOptions, FastCapturer};
+pub use full::{FullCapturer, FullOptions};
 pub use guard::GuardPolicy;
 pub use model::{
     AssetType, BlockedRequest, Capture, CaptureMode, CapturedAsset, DnsInfo, FetchedBody, Hop,
-    HopKind, TlsCertInfo,
+    HopKind, ScreenshotInfo, TlsCertInfo,
 };
 pub use resolve::{
     CombinedResolver, ResolveError, Resolver, ResolverMap, ResolverMapError, ResolverSettings,
     SystemResolver, build_resolver,
 };
+pub use script_sandbox::SandboxLimits;

@@ -145,6 +145,21 @@ pub struct BlockedRequest {
     pub reason: String,
 }
 
+/// Screenshots of a full capture, stored in the blob store as PNG.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScreenshotInfo {
+    /// The viewport.
+    pub blob: BlobRef,
+    /// Viewport width in pixels.
+    pub width: u32,
+    /// Viewport height in pixels.
+    pub height: u32,
+    /// The whole page up to the height cap, when taller than the viewport.
+    pub full_page_blob: Option<BlobRef>,
+    /// Height of the full-page shot.
+    pub full_page_height: Option<u32>,
+}
+
 /// Everything one capture observed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Capture {
@@ -189,6 +204,9 @@ pub struct Capture {
     pub assets: Vec<CapturedAsset>,
     /// Requests refused by the guard or the sealed resolver.
     pub blocked: Vec<BlockedRequest>,
+    /// Screenshots (full mode only).
+    #[serde(default)]
+    pub screenshot: Option<ScreenshotInfo>,
     /// Why the capture failed, when it did (the last step that went wrong).
     pub error: Option<String>,
     /// When the capture started.
@@ -221,6 +239,7 @@ impl Capture {
             tls: None,
             assets: Vec::new(),
             blocked: Vec::new(),
+            screenshot: None,
             error: None,
             started_at,
             duration_ms: 0,

@@ -10,8 +10,8 @@
 //! immediately invoked function, `onload` / `load` / `DOMContentLoaded` / jQuery-ready
 //! handlers, `try` blocks). Redirects inside named functions, `if` branches, click handlers
 //! and object literals are ignored: a browser might never run them. Obfuscated redirects
-//! (sample 13 of the corpus builds its target from char codes) are out of reach here and are
-//! left to the full capturer.
+//! (sample 13 of the corpus builds its target from char codes) are out of reach here: the fast
+//! capturer then runs the inline scripts in `script_sandbox`.
 
 use std::sync::LazyLock;
 
@@ -57,7 +57,8 @@ pub fn find(document: &Html, base: &Url) -> Option<Url> {
         .and_then(|target| base.join(target.trim()).ok())
 }
 
-fn is_javascript(script_type: Option<&str>) -> bool {
+/// Whether a `<script type>` holds JavaScript a browser runs (no type, module, *script).
+pub(super) fn is_javascript(script_type: Option<&str>) -> bool {
     let Some(kind) = script_type.map(|t| t.trim().to_ascii_lowercase()) else {
         return true;
     };

@@ -55,6 +55,13 @@ impl ResolverMap {
         self.exact.len() + self.wildcard.len()
     }
 
+    /// Every entry as `(host, addresses)`, wildcards written `*.suffix`, in name order.
+    pub fn entries(&self) -> Vec<(String, Vec<IpAddr>)> {
+        let exact = self.exact.iter().map(|(h, ips)| (h.clone(), ips.clone()));
+        let wild = self.wildcard.iter().map(|(h, ips)| (format!("*.{h}"), ips.clone()));
+        exact.chain(wild).collect()
+    }
+
     /// Adds one `--resolve host=ip[,ip…]` argument.
     pub fn add_arg(&mut self, arg: &str) -> Result<(), ResolverMapError> {
         self.add_entry(arg, "--resolve")

@@ -1,0 +1,194 @@
+//! The full capturer: headless Chromium through the `trawl-browser` pool, filling the same
+//! [`Capture`] record as the fast capturer.
+//!
+//! This module owns the translation between Trawl's capture settings and the browser crate:
+//! the destination guard as the browser's request policy ([`policy`]), the resolver map as
+//! Chromium's resolver rules, and the browser's [`PageResult`] as a [`Capture`] with its
+//! bodies and screenshots in the blob store ([`record`]). The pool's blocking work runs on
+//! its own threads; `capture` awaits a oneshot answer and never blocks the async runtime.
+//!
+//! Error policy: as for every capturer, a target's failure is data (`Capture.error`, hop
+//! errors, `blocked`); only a missing Chromium is an error, when the capturer is built.
+
+mod policy;
+mod record;
+#[cfg(test)]
+mod tests;
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use url::Url;
+
+pub use policy::GuardedPolicy;
+use trawl_browser::{BrowserConfig, BrowserPool, PageRequest, PageResult};
+
+use super::fast::CHROME_USER_AGENT;
+use super::guard::GuardPolicy;
+use super::model::{Capture, CaptureMode};
+use super::resolve::ResolverMap;
+use crate::blobs::BlobStore;
+
+pub use trawl_browser::BrowserError;
+
+/// The system Chromium.
+pub const DEFAULT_CHROMIUM: &str = "/usr/bin/chromium";
+
+/// Limits and shape of full captures.
+#[derive(Debug, Clone)]
+pub struct FullOptions {
+    /// The Chromium executable.
+    pub chromium: PathBuf,
+    /// Pages captured at once (browsers × tabs, two tabs per browser).
+    pub pages: usize,
+    /// A browser is replaced after this many pages.
+    pub pages_per_browser: usize,
+    /// Bound on one page, snapshots included.
+    pub timeout_total: Duration,
+    /// Wait for `load` at most this long before snapshotting.
+    pub navigation_timeout: Duration,
+    /// Quiet time that ends the wait after `load`.
+    pub settle: Duration,
+    /// Full-page screenshot height cap (CSS px); `None` skips the full-page shot.
+    pub full_page_max_height: Option<u32>,
+    /// Destination policy.
+    pub guard: GuardPolicy,
+    /// Names mapped to addresses (the lab's explicit allowance).
+    pub map: ResolverMap,
+    /// Refuse names the map does not list.
+    pub sealed: bool,
+}
+
+impl Default for FullOptions {
+    fn default() -> Self {
+        FullOptions {
+            chromium: PathBuf::from(DEFAULT_CHROMIUM),
+            pages: 2,
+            pages_per_browser: 50,
+            timeout_total: Duration::from_secs(30),
+            navigation_timeout: Duration::from_secs(10),
+            settle: Duration::from_millis(1000),
+            full_page_max_height: Some(8000),
+            guard: GuardPolicy::default(),
+            map: ResolverMap::new(),
+            sealed: false,
+        }
+    }
+}
+
+/// The headless-Chromium capturer.
+pub struct FullCapturer {
+    options: FullOptions,
+    pool: BrowserPool,
+    policy: Arc<GuardedPolicy>,
+    blobs: BlobStore,
+}
+
+impl FullCapturer {
+    /// Starts a pool for `options` (browsers launch on first use). Fails only when Chromium
+    /// is missing.
+    pub fn new(options: FullOptions, blobs: BlobStore) -> Result<FullCapturer, BrowserError> {
+        let tabs = options.pages.clamp(1, 2);
+        let config = BrowserConfig {
+            chromium: options.chromium.clone(),
+            browsers: options.pages.max(1).div_ceil(tabs),
+            tabs_per_browser: tabs,
+            pages_per_browser: options.pages_per_browser.max(1),
+            host_map: host_map(&options.map),
+            sealed: options.sealed,
+            ..BrowserConfig::default()
+        };
+        let pool = BrowserPool::start(config)?;
+        let policy = Arc::new(GuardedPolicy::new(options.guard, options.map.clone(), options.sealed));
+        Ok(FullCapturer { options, pool, policy, blobs })
+    }
+
+    /// The options in force.
+    pub fn options(&self) -> &FullOptions {
+        &self.options
+    }
+
+    /// Captures `url` in a browser. Never fails: problems are recorded in the result.
+    pub async fn capture(&self, url: &Url) -> Capture {
+        let started = std::time::Instant::now();
+        let mut capture = Capture::new(CaptureMode::Full, url.as_str(), Utc::now());
+        capture.fragment = url.fragment().map(str::to_owned);
+
+        let result = self.page(url).await;
+        let blobs = self.blobs.clone();
+        let map = self.options.map.clone();
+        let filled = tokio::task::spawn_blocking(move || {
+            record::fill(&mut capture, &result, &blobs, &map);
+            capture
+        })
+        .await;
+        let mut capture = match filled {
+            Ok(capture) => capture,
+            Err(e) => {
+                let mut failed = Capture::new(CaptureMode::Full, url.as_str(), Utc::now());
+                failed.error = Some(format!("recording the capture failed: {e}"));
+                failed
+            }
+        };
+        capture.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        tracing::debug!(url = %url, hops = capture.chain.len(), error = ?capture.error, "full capture done");
+        capture
+    }
+
+    /// The browser's view of `url`.
+    async fn page(&self, url: &Url) -> PageResult {
+        let mut req = PageRequest::new(url.as_str(), self.policy.clone());
+        req.total_timeout = self.options.timeout_total;
+        req.navigation_timeout = self.options.navigation_timeout.min(self.options.timeout_total);
+        req.settle = self.options.settle;
+        req.full_page_max_height = self.options.full_page_max_height;
+        req.user_agent = CHROME_USER_AGENT.to_owned();
+
+        // The guard first: a refused start is not worth a browser.
+        if let Err(reason) = trawl_browser::RequestPolicy::check(self.policy.as_ref(), url.as_str()) {
+            return PageResult {
+                chain: vec![trawl_browser::NavStep {
+                    url: url.to_string(),
+                    kind: trawl_browser::NavKind::Initial,
+                    status: None,
+                    ip: None,
+                    error: Some(reason.clone()),
+                }],
+                final_url: url.to_string(),
+                blocked: vec![(url.to_string(), reason.clone())],
+                error: Some(reason),
+                ..PageResult::default()
+            };
+        }
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.pool.submit(req, move |result| {
+            let _ = tx.send(result);
+        });
+        rx.await.unwrap_or_else(|_| PageResult {
+            final_url: url.to_string(),
+            error: Some("browser pool stopped".to_owned()),
+            ..PageResult::default()
+        })
+    }
+
+    /// Stops the pool: queued pages fail, running pages finish, browsers are killed.
+    pub fn shutdown(&self) {
+        self.pool.shutdown();
+    }
+
+    /// Browsers launched and killed so far.
+    pub fn stats(&self) -> trawl_browser::PoolStats {
+        self.pool.stats()
+    }
+}
+
+/// The resolver map as Chromium resolver rules (first address of each entry).
+fn host_map(map: &ResolverMap) -> Vec<(String, IpAddr)> {
+    map.entries()
+        .into_iter()
+        .filter_map(|(host, ips)| ips.first().map(|ip| (host, *ip)))
+        .collect()
+}
