@@ -75,6 +75,8 @@ fn main() -> ExitCode {
         .data_dir
         .clone()
         .unwrap_or_else(trawl_core::paths::default_data_dir);
+    // The embedded server runs in another working directory: paths must be absolute.
+    let data_dir = std::path::absolute(&data_dir).unwrap_or(data_dir);
     // A scan shows a progress bar; per-job lifecycle lines go to the log files only.
     let quiet = cli.quiet || (matches!(cli.command, Command::Scan(_)) && !cli.verbose);
     let _logs = trawl_core::logging::init(Some(&data_dir), cli.verbose, quiet);

@@ -36,7 +36,8 @@ pub fn retention_days() -> u32 {
 }
 
 /// Default filter: our modules at `info`, dependencies at `warn`.
-const DEFAULT_FILTER: &str = "warn,trawl=info,trawl_core=info,trawl_cli=info,trawl_app=info";
+const DEFAULT_FILTER: &str =
+    "warn,sqlx=error,trawl=info,trawl_core=info,trawl_cli=info,trawl_app=info";
 
 /// Rows queued for the `logs` table; full means dropped (the files still have them).
 const DB_QUEUE: usize = 1024;
