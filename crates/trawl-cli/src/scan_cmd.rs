@@ -113,7 +113,9 @@ async fn scan(
     };
     let mut worker = Worker::new(Queue::new(pool.clone()), opts);
     let blobs = BlobStore::new(trawl_core::paths::DataLayout::new(&ctx.data_dir).blobs());
-    worker.register(CAPTURE_JOB, CaptureJob::new(pool.clone(), blobs));
+    let capture_job = CaptureJob::new(pool.clone(), blobs);
+    capture_job.set_browser_pages(args.concurrency.max(1));
+    worker.register(CAPTURE_JOB, capture_job.clone());
     worker.register(
         diag::SLEEP,
         diag::SleepJob::new(&worker.owner().to_string()),
@@ -145,6 +147,8 @@ async fn scan(
     }
     let _ = stop_tx.send(());
     worker.await??;
+    // Full mode: stop the browser pool (waits for running pages, kills the browsers).
+    tokio::task::spawn_blocking(move || capture_job.shutdown()).await?;
     scan::finish(&pool, scan_id).await?;
     eprintln!("{}", progress_line(&progress, started.elapsed()));
     if interrupted {

@@ -1,10 +1,13 @@
-//! `trawl worker`: run queued jobs until Ctrl-C (or SIGTERM), then drain.
+//! `trawl worker`: run queued jobs (captures and diagnostics) until Ctrl-C (or SIGTERM), then
+//! drain.
 
 use std::time::Duration;
 
 use anyhow::Result;
 use clap::Args;
+use trawl_core::blobs::BlobStore;
 use trawl_core::queue::{Queue, Worker, WorkerOptions, diag};
+use trawl_core::scan::{CAPTURE_JOB, CaptureJob};
 
 use crate::context::Context;
 
@@ -34,11 +37,19 @@ pub async fn run(ctx: &Context, args: WorkerArgs) -> Result<()> {
         owner: None,
     };
     let mut worker = Worker::new(Queue::new(db.pool().clone()), opts);
+    // Capture jobs too: without this handler a worker never claimed the jobs `trawl scan`
+    // queues, so scans could not be scaled out or continued after an interrupted scan.
+    let blobs = BlobStore::new(trawl_core::paths::DataLayout::new(&ctx.data_dir).blobs());
+    let capture_job = CaptureJob::new(db.pool().clone(), blobs);
+    capture_job.set_browser_pages(args.concurrency.max(1));
+    worker.register(CAPTURE_JOB, capture_job.clone());
     worker.register(
         diag::SLEEP,
         diag::SleepJob::new(&worker.owner().to_string()),
     );
     let result = worker.run(shutdown_signal()).await;
+    // Full mode: stop the browser pool (waits for running pages, kills the browsers).
+    tokio::task::spawn_blocking(move || capture_job.shutdown()).await?;
     db.close().await;
     Ok(result?)
 }

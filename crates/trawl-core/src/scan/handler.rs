@@ -3,9 +3,12 @@
 //! A target's own failure (DNS, refusal, timeout, a hostile body) is data: the target ends
 //! FAILED with its reason and the job is DONE. Database trouble is retried; on the job's last
 //! attempt the target is marked FAILED so it never stays RUNNING. Capturers are built per scan
-//! from the scan's stored settings and reused for every target of that scan.
+//! from the scan's stored settings and reused for every target of that scan. Full-mode
+//! capturers own a browser pool: scans with the same settings share one, it lives as long as
+//! the handler, and [`CaptureJob::shutdown`] stops it (dropping the handler does too).
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -18,8 +21,8 @@ use super::analyse::analyse;
 use super::store::{mark_failed, mark_running, store_capture};
 use crate::blobs::BlobStore;
 use crate::capture::{
-    CaptureMode, CaptureOptions, FastCapturer, GuardPolicy, ResolverMap, ResolverSettings,
-    build_resolver,
+    Capture, CaptureMode, CaptureOptions, FastCapturer, FullCapturer, FullOptions, GuardPolicy,
+    ResolverMap, ResolverSettings, build_resolver,
 };
 use crate::queue::{Job, JobError, JobHandler};
 
@@ -30,7 +33,26 @@ pub const CAPTURE_JOB: &str = "capture";
 pub struct CaptureJob {
     pool: PgPool,
     blobs: BlobStore,
-    capturers: Mutex<HashMap<i64, Arc<FastCapturer>>>,
+    capturers: Mutex<HashMap<i64, Capturer>>,
+    /// Full capturers by their settings, so scans alike share one browser pool.
+    browsers: Mutex<HashMap<String, Arc<FullCapturer>>>,
+    browser_pages: AtomicUsize,
+}
+
+/// The capturer a scan uses.
+#[derive(Clone)]
+enum Capturer {
+    Fast(Arc<FastCapturer>),
+    Full(Arc<FullCapturer>),
+}
+
+impl Capturer {
+    async fn capture(&self, url: &url::Url) -> Capture {
+        match self {
+            Capturer::Fast(c) => c.capture(url).await,
+            Capturer::Full(c) => c.capture(url).await,
+        }
+    }
 }
 
 impl CaptureJob {
@@ -40,10 +62,51 @@ impl CaptureJob {
             pool,
             blobs,
             capturers: Mutex::new(HashMap::new()),
+            browsers: Mutex::new(HashMap::new()),
+            browser_pages: AtomicUsize::new(2),
         })
     }
 
-    async fn capturer(&self, scan_id: i64) -> Result<(Arc<FastCapturer>, CaptureMode), JobError> {
+    /// Pages a full-mode browser pool captures at once (default 2); applies to pools built
+    /// after the call.
+    pub fn set_browser_pages(&self, pages: usize) {
+        self.browser_pages.store(pages.max(1), Ordering::SeqCst);
+    }
+
+    /// Stops every browser pool (blocking: waits for running pages, kills the browsers).
+    pub fn shutdown(&self) {
+        let pools: Vec<_> = self
+            .browsers
+            .lock()
+            .expect("browser cache")
+            .drain()
+            .collect();
+        self.capturers.lock().expect("capturer cache").clear();
+        for (_, capturer) in pools {
+            capturer.shutdown();
+        }
+    }
+
+    /// The full capturer for `settings`, shared by scans with the same settings.
+    fn full_capturer(&self, settings: &ScanSettings) -> Result<Arc<FullCapturer>, JobError> {
+        let identity = (
+            &settings.resolve,
+            settings.dns,
+            settings.allow_private,
+            settings.timeout_secs,
+        );
+        let key = serde_json::to_string(&identity).unwrap_or_default();
+        let mut browsers = self.browsers.lock().expect("browser cache");
+        if let Some(c) = browsers.get(&key) {
+            return Ok(c.clone());
+        }
+        let pages = self.browser_pages.load(Ordering::SeqCst);
+        let capturer = Arc::new(build_full_capturer(settings, self.blobs.clone(), pages)?);
+        browsers.insert(key, capturer.clone());
+        Ok(capturer)
+    }
+
+    async fn capturer(&self, scan_id: i64) -> Result<Capturer, JobError> {
         let options: Value = sqlx::query_scalar("SELECT options FROM scans WHERE id = $1")
             .bind(scan_id)
             .fetch_optional(&self.pool)
@@ -53,26 +116,26 @@ impl CaptureJob {
         let settings: ScanSettings = serde_json::from_value(options)
             .map_err(|e| JobError::Permanent(format!("scan {scan_id} settings: {e}")))?;
         if let Some(c) = self.capturers.lock().expect("capturer cache").get(&scan_id) {
-            return Ok((c.clone(), settings.mode));
+            return Ok(c.clone());
         }
-        let capturer = Arc::new(build_fast_capturer(&settings, self.blobs.clone())?);
+        let capturer = match settings.mode {
+            CaptureMode::Fast => Capturer::Fast(Arc::new(build_fast_capturer(
+                &settings,
+                self.blobs.clone(),
+            )?)),
+            CaptureMode::Full => Capturer::Full(self.full_capturer(&settings)?),
+        };
         self.capturers
             .lock()
             .expect("capturer cache")
             .insert(scan_id, capturer.clone());
-        Ok((capturer, settings.mode))
+        Ok(capturer)
     }
 
     async fn capture_target(&self, job: &Job) -> Result<Value, JobError> {
         let target_id = payload_id(job, "target_id")?;
         let scan_id = payload_id(job, "scan_id")?;
-        let (capturer, mode) = self.capturer(scan_id).await?;
-        if mode == CaptureMode::Full {
-            // TODO(full-capture): the headless Chromium capturer fills the same record.
-            return Err(JobError::Permanent(
-                "full capture mode is not available yet".into(),
-            ));
-        }
+        let capturer = self.capturer(scan_id).await?;
         let url: String = sqlx::query_scalar("SELECT url FROM targets WHERE id = $1")
             .bind(target_id)
             .fetch_optional(&self.pool)
@@ -148,6 +211,32 @@ pub fn build_fast_capturer(
         ..CaptureOptions::default()
     };
     Ok(FastCapturer::new(options, resolver, blobs))
+}
+
+/// A full (browser) capturer configured by a scan's settings, capturing `pages` at once.
+pub fn build_full_capturer(
+    settings: &ScanSettings,
+    blobs: BlobStore,
+    pages: usize,
+) -> Result<FullCapturer, JobError> {
+    let mut map = ResolverMap::new();
+    for entry in &settings.resolve {
+        map.add_arg(entry)
+            .map_err(|e| JobError::Permanent(format!("resolver map: {e}")))?;
+    }
+    let sealed = !map.is_empty() && !settings.dns;
+    let options = FullOptions {
+        pages,
+        timeout_total: Duration::from_secs_f64(settings.timeout_secs.clamp(5.0, 600.0)),
+        guard: GuardPolicy {
+            allow_private: settings.allow_private,
+        },
+        map,
+        sealed,
+        ..FullOptions::default()
+    };
+    FullCapturer::new(options, blobs)
+        .map_err(|e| JobError::Fatal(format!("full capture unavailable: {e}")))
 }
 
 fn payload_id(job: &Job, key: &str) -> Result<i64, JobError> {

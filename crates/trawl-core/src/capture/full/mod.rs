@@ -102,8 +102,17 @@ impl FullCapturer {
             ..BrowserConfig::default()
         };
         let pool = BrowserPool::start(config)?;
-        let policy = Arc::new(GuardedPolicy::new(options.guard, options.map.clone(), options.sealed));
-        Ok(FullCapturer { options, pool, policy, blobs })
+        let policy = Arc::new(GuardedPolicy::new(
+            options.guard,
+            options.map.clone(),
+            options.sealed,
+        ));
+        Ok(FullCapturer {
+            options,
+            pool,
+            policy,
+            blobs,
+        })
     }
 
     /// The options in force.
@@ -142,13 +151,17 @@ impl FullCapturer {
     async fn page(&self, url: &Url) -> PageResult {
         let mut req = PageRequest::new(url.as_str(), self.policy.clone());
         req.total_timeout = self.options.timeout_total;
-        req.navigation_timeout = self.options.navigation_timeout.min(self.options.timeout_total);
+        req.navigation_timeout = self
+            .options
+            .navigation_timeout
+            .min(self.options.timeout_total);
         req.settle = self.options.settle;
         req.full_page_max_height = self.options.full_page_max_height;
         req.user_agent = CHROME_USER_AGENT.to_owned();
 
         // The guard first: a refused start is not worth a browser.
-        if let Err(reason) = trawl_browser::RequestPolicy::check(self.policy.as_ref(), url.as_str()) {
+        if let Err(reason) = trawl_browser::RequestPolicy::check(self.policy.as_ref(), url.as_str())
+        {
             return PageResult {
                 chain: vec![trawl_browser::NavStep {
                     url: url.to_string(),

@@ -45,7 +45,12 @@ impl GuardedPolicy {
             return Ok(());
         }
         if self.sealed {
-            return Err(format!("blocked: {}", ResolveError::NotInMap { host: host.to_owned() }));
+            return Err(format!(
+                "blocked: {}",
+                ResolveError::NotInMap {
+                    host: host.to_owned()
+                }
+            ));
         }
         let port = url.port_or_known_default().unwrap_or(80);
         let addrs = (host, port)
@@ -87,13 +92,29 @@ mod tests {
     fn addresses_schemes_and_ports_follow_the_guard() {
         let policy = sealed();
         assert!(policy.check("http://127.0.0.1:9/").is_err());
-        assert!(policy.check("http://169.254.169.254/latest").unwrap_err().contains("metadata"));
+        assert!(
+            policy
+                .check("http://169.254.169.254/latest")
+                .unwrap_err()
+                .contains("metadata")
+        );
         assert!(policy.check("file:///etc/passwd").is_err());
-        assert!(policy.check("http://lab.test:25/").unwrap_err().contains("port 25"));
+        assert!(
+            policy
+                .check("http://lab.test:25/")
+                .unwrap_err()
+                .contains("port 25")
+        );
         assert_eq!(policy.check("data:text/html,hi"), Ok(()));
         assert_eq!(policy.check("about:blank"), Ok(()));
 
-        let open = GuardedPolicy::new(GuardPolicy { allow_private: true }, ResolverMap::new(), false);
+        let open = GuardedPolicy::new(
+            GuardPolicy {
+                allow_private: true,
+            },
+            ResolverMap::new(),
+            false,
+        );
         assert_eq!(open.check("http://127.0.0.1:8080/"), Ok(()));
     }
 }

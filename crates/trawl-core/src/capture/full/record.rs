@@ -29,7 +29,10 @@ pub fn fill(capture: &mut Capture, page: &PageResult, blobs: &BlobStore, map: &R
     capture.blocked = page
         .blocked
         .iter()
-        .map(|(url, reason)| BlockedRequest { url: url.clone(), reason: reason.clone() })
+        .map(|(url, reason)| BlockedRequest {
+            url: url.clone(),
+            reason: reason.clone(),
+        })
         .collect();
     capture.error = page.error.clone();
     capture.rendered_dom = page.dom.clone();
@@ -52,19 +55,33 @@ pub fn fill(capture: &mut Capture, page: &PageResult, blobs: &BlobStore, map: &R
             }
         }
         if let Ok(url) = Url::parse(&main.url) {
-            capture.fragment = url.fragment().map(str::to_owned).or(capture.fragment.take());
+            capture.fragment = url
+                .fragment()
+                .map(str::to_owned)
+                .or(capture.fragment.take());
             let host = url.host_str().unwrap_or_default();
             capture.dns = ip_literal(host).or_else(|| map.lookup(host));
         }
-        if capture.error.as_deref().is_some_and(|e| e.starts_with("navigation failed")) {
+        if capture
+            .error
+            .as_deref()
+            .is_some_and(|e| e.starts_with("navigation failed"))
+        {
             // A later hop failed; the document that answered is still the capture.
-            capture.error = page.chain.last().and_then(|h| h.error.clone()).or(capture.error.take());
+            capture.error = page
+                .chain
+                .last()
+                .and_then(|h| h.error.clone())
+                .or(capture.error.take());
         }
     }
 
     capture.assets = page.resources.iter().map(|r| asset(r, blobs)).collect();
     for download in &page.downloads {
-        let body = download.body.as_ref().and_then(|b| store(blobs, b, None).ok());
+        let body = download
+            .body
+            .as_ref()
+            .and_then(|b| store(blobs, b, None).ok());
         capture.assets.push(CapturedAsset {
             url: download.url.clone(),
             asset_type: AssetType::Download,
@@ -124,9 +141,15 @@ fn hop(step: &trawl_browser::NavStep, blobs: &BlobStore) -> Hop {
     };
     if kind == HopKind::Data {
         out.url = data_url::abbreviate(&step.url, 256);
-        match Url::parse(&step.url).map_err(|e| e.to_string()).and_then(|u| data_url::decode(&u)) {
+        match Url::parse(&step.url)
+            .map_err(|e| e.to_string())
+            .and_then(|u| data_url::decode(&u))
+        {
             Ok(decoded) => {
-                let body = Body { bytes: decoded.bytes, truncated: false };
+                let body = Body {
+                    bytes: decoded.bytes,
+                    truncated: false,
+                };
                 out.body = store(blobs, &body, Some(decoded.media_type)).ok();
             }
             Err(e) => out.error = Some(e),
@@ -157,16 +180,25 @@ fn asset(resource: &Resource, blobs: &BlobStore) -> CapturedAsset {
     }
 }
 
-fn screenshots(page: &PageResult, blobs: &BlobStore, capture: &mut Capture) -> Option<ScreenshotInfo> {
+fn screenshots(
+    page: &PageResult,
+    blobs: &BlobStore,
+    capture: &mut Capture,
+) -> Option<ScreenshotInfo> {
     let shot = page.screenshot.as_ref()?;
     let blob = match blobs.put(&shot.png) {
         Ok(blob) => blob,
         Err(e) => {
-            capture.error.get_or_insert(format!("cannot store the screenshot: {e}"));
+            capture
+                .error
+                .get_or_insert(format!("cannot store the screenshot: {e}"));
             return None;
         }
     };
-    let full = page.full_page.as_ref().and_then(|f| blobs.put(&f.png).ok().map(|b| (b, f.height)));
+    let full = page
+        .full_page
+        .as_ref()
+        .and_then(|f| blobs.put(&f.png).ok().map(|b| (b, f.height)));
     Some(ScreenshotInfo {
         blob,
         width: shot.width,
@@ -176,13 +208,27 @@ fn screenshots(page: &PageResult, blobs: &BlobStore, capture: &mut Capture) -> O
     })
 }
 
-fn store(blobs: &BlobStore, body: &Body, content_type: Option<String>) -> Result<FetchedBody, String> {
-    let blob = blobs.put(&body.bytes).map_err(|e| format!("cannot write to the blob store: {e}"))?;
-    Ok(FetchedBody { size: blob.size, blob, truncated: body.truncated, content_type })
+fn store(
+    blobs: &BlobStore,
+    body: &Body,
+    content_type: Option<String>,
+) -> Result<FetchedBody, String> {
+    let blob = blobs
+        .put(&body.bytes)
+        .map_err(|e| format!("cannot write to the blob store: {e}"))?;
+    Ok(FetchedBody {
+        size: blob.size,
+        blob,
+        truncated: body.truncated,
+        content_type,
+    })
 }
 
 fn header(headers: &[(String, String)], name: &str) -> Option<String> {
-    headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.clone())
+    headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.clone())
 }
 
 fn without_fragment(url: &str) -> String {

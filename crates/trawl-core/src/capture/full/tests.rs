@@ -37,14 +37,19 @@ fn capturer(dir: &Path, timeout: Duration) -> FullCapturer {
         pages: 1,
         timeout_total: timeout,
         navigation_timeout: Duration::from_secs(6),
-        guard: GuardPolicy { allow_private: true },
+        guard: GuardPolicy {
+            allow_private: true,
+        },
         ..FullOptions::default()
     };
     FullCapturer::new(options, BlobStore::new(dir.join("blobs"))).unwrap()
 }
 
 fn summary(c: &Capture) -> String {
-    format!("status {:?} error {:?} chain {:?}", c.http_status, c.error, c.chain)
+    format!(
+        "status {:?} error {:?} chain {:?}",
+        c.http_status, c.error, c.chain
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -58,28 +63,60 @@ async fn hostile_pages_end_within_their_cap_and_the_pool_goes_on() {
     let full = capturer(dir.path(), Duration::from_secs(20));
     let page = |name: &str| Url::parse(&format!("{base}page/{name}")).unwrap();
 
-    for name in ["infinite-loop", "never-loads", "tall", "alert-loop", "popup-storm"] {
+    for name in [
+        "infinite-loop",
+        "never-loads",
+        "tall",
+        "alert-loop",
+        "popup-storm",
+    ] {
         let c = full.capture(&page(name)).await;
         assert_eq!(c.http_status, Some(200), "{name}: {}", summary(&c));
-        assert!(c.screenshot.is_some(), "{name}: no screenshot: {}", summary(&c));
+        assert!(
+            c.screenshot.is_some(),
+            "{name}: no screenshot: {}",
+            summary(&c)
+        );
         assert!(c.duration_ms < 20_000 + 10_000, "{name}: ran past its cap");
 
         // The next page in the same pool is captured normally.
         let ok = full.capture(&page("ok")).await;
-        assert_eq!(ok.title.as_deref(), Some("Lab OK"), "after {name}: {}", summary(&ok));
-        assert!(ok.rendered_dom.as_deref().unwrap_or("").contains("a benign page"));
+        assert_eq!(
+            ok.title.as_deref(),
+            Some("Lab OK"),
+            "after {name}: {}",
+            summary(&ok)
+        );
+        assert!(
+            ok.rendered_dom
+                .as_deref()
+                .unwrap_or("")
+                .contains("a benign page")
+        );
     }
 
     let tall = full.capture(&page("tall")).await;
     let shot = tall.screenshot.unwrap();
     assert_eq!((shot.width, shot.height), (1366, 768));
-    assert_eq!(shot.full_page_height, Some(8000), "full page cut at the cap");
+    assert_eq!(
+        shot.full_page_height,
+        Some(8000),
+        "full page cut at the cap"
+    );
 
     let alerts = full.capture(&page("alert-loop")).await;
-    assert!(alerts.rendered_dom.unwrap_or_default().contains("dialogs in a loop"));
+    assert!(
+        alerts
+            .rendered_dom
+            .unwrap_or_default()
+            .contains("dialogs in a loop")
+    );
 
     let download = full.capture(&page("auto-download")).await;
-    let file = download.assets.iter().find(|a| a.asset_type == AssetType::Download);
+    let file = download
+        .assets
+        .iter()
+        .find(|a| a.asset_type == AssetType::Download);
     let file = file.unwrap_or_else(|| panic!("no download: {:?}", download.assets));
     assert!(file.url.ends_with("/__lab/download"), "{}", file.url);
     assert!(file.body.as_ref().is_some_and(|b| b.size > 0), "{file:?}");
@@ -98,29 +135,59 @@ async fn redirects_are_recorded_hop_by_hop_and_outside_hosts_are_blocked() {
     let base = lab.hostile().unwrap().base_url.clone();
     let full = capturer(dir.path(), Duration::from_secs(20));
 
-    let chain = full.capture(&Url::parse(&format!("{base}redirect/chain?n=3")).unwrap()).await;
+    let chain = full
+        .capture(&Url::parse(&format!("{base}redirect/chain?n=3")).unwrap())
+        .await;
     let kinds: Vec<_> = chain.chain.iter().map(|h| (h.kind, h.status)).collect();
     use crate::capture::HopKind::*;
     assert_eq!(
         kinds,
-        [(Initial, Some(307)), (Http, Some(303)), (Http, Some(302)), (Http, Some(200))],
+        [
+            (Initial, Some(307)),
+            (Http, Some(303)),
+            (Http, Some(302)),
+            (Http, Some(200))
+        ],
         "{}",
         summary(&chain)
     );
 
     let to = "/__lab/page/ok";
-    let meta = full.capture(&Url::parse(&format!("{base}redirect/meta?to={to}")).unwrap()).await;
-    assert_eq!(meta.chain.last().map(|h| h.kind), Some(MetaRefresh), "{}", summary(&meta));
+    let meta = full
+        .capture(&Url::parse(&format!("{base}redirect/meta?to={to}")).unwrap())
+        .await;
+    assert_eq!(
+        meta.chain.last().map(|h| h.kind),
+        Some(MetaRefresh),
+        "{}",
+        summary(&meta)
+    );
 
     let script = format!("{base}redirect/script?kind=location.replace&to=http://outside.example/x");
     let blocked = full.capture(&Url::parse(&script).unwrap()).await;
     let last = blocked.chain.last().unwrap();
     assert_eq!(last.kind, Script, "{}", summary(&blocked));
-    assert!(last.url.starts_with("http://outside.example/"), "{}", summary(&blocked));
-    assert!(blocked.blocked.iter().any(|b| b.url.starts_with("http://outside.example/")));
+    assert!(
+        last.url.starts_with("http://outside.example/"),
+        "{}",
+        summary(&blocked)
+    );
+    assert!(
+        blocked
+            .blocked
+            .iter()
+            .any(|b| b.url.starts_with("http://outside.example/"))
+    );
 
-    let data = full.capture(&Url::parse(&format!("{base}redirect/data")).unwrap()).await;
-    assert_eq!(data.chain.last().map(|h| h.kind), Some(Data), "{}", summary(&data));
+    let data = full
+        .capture(&Url::parse(&format!("{base}redirect/data")).unwrap())
+        .await;
+    assert_eq!(
+        data.chain.last().map(|h| h.kind),
+        Some(Data),
+        "{}",
+        summary(&data)
+    );
     assert!(data.chain.last().unwrap().body.is_some());
 
     full.shutdown();

@@ -1,0 +1,156 @@
+//! How the pool launches Chromium: executable, pool shape, and the command-line flags that keep
+//! a browser headless, offline except for what the caller allows, and quiet.
+//!
+//! Flag policy: no sandbox (Trawl often runs as root in containers, where Chromium refuses the
+//! sandbox), no GPU, no QUIC, no background traffic of its own (component updates, sync,
+//! default apps, safe browsing lists), popups blocked, permission prompts denied, and the
+//! caller's host map as `--host-resolver-rules` — one argument, no quotes — ending in
+//! `MAP * ~NOTFOUND` when the map is sealed, so the browser reaches nothing else.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// The pool's shape and the browser's launch settings.
+#[derive(Debug, Clone)]
+pub struct BrowserConfig {
+    /// The Chromium executable.
+    pub chromium: PathBuf,
+    /// Browsers running at once.
+    pub browsers: usize,
+    /// Pages captured at once in one browser (one worker thread and one tab each).
+    pub tabs_per_browser: usize,
+    /// A browser is replaced after this many pages.
+    pub pages_per_browser: usize,
+    /// Extra time past a page's deadline before the watchdog kills its browser.
+    pub watchdog_grace: Duration,
+    /// A browser idle longer than this is replaced before its next page (headless_chrome
+    /// drops connections that see no event for `idle_timeout`).
+    pub max_idle: Duration,
+    /// headless_chrome's idle timeout (also its per-call timeout).
+    pub idle_timeout: Duration,
+    /// Host names mapped to addresses (`*.suffix` allowed), passed as resolver rules.
+    pub host_map: Vec<(String, IpAddr)>,
+    /// Refuse every name the map does not list.
+    pub sealed: bool,
+    /// Viewport size in CSS pixels.
+    pub viewport: (u32, u32),
+}
+
+impl Default for BrowserConfig {
+    fn default() -> Self {
+        BrowserConfig {
+            chromium: PathBuf::from("/usr/bin/chromium"),
+            browsers: 1,
+            tabs_per_browser: 2,
+            pages_per_browser: 50,
+            watchdog_grace: Duration::from_secs(10),
+            max_idle: Duration::from_secs(20 * 60),
+            idle_timeout: Duration::from_secs(3600),
+            host_map: Vec::new(),
+            sealed: false,
+            viewport: (1366, 768),
+        }
+    }
+}
+
+/// headless_chrome defaults Trawl drops: popups must stay blocked, and the feature list is
+/// replaced by [`DISABLED_FEATURES`] (Chromium reads only one `--disable-features`).
+pub const DROPPED_DEFAULT_ARGS: [&str; 2] = [
+    "--disable-popup-blocking",
+    "--disable-features=TranslateUI,BlinkGenPropertyTrees",
+];
+
+/// Features turned off: the defaults headless_chrome disables, plus HTTPS upgrades (they
+/// would change the URL asked for) and services that phone home.
+pub const DISABLED_FEATURES: &str = "--disable-features=TranslateUI,BlinkGenPropertyTrees,\
+    HttpsUpgrades,HttpsFirstBalancedModeAutoEnable,OptimizationHints,MediaRouter,\
+    AutofillServerCommunication,CertificateTransparencyComponentUpdater";
+
+impl BrowserConfig {
+    /// Extra flags for one browser (headless_chrome adds `--headless`, `--no-sandbox`,
+    /// `--disable-gpu`, `--user-data-dir` and its defaults).
+    pub fn chromium_args(&self) -> Vec<String> {
+        let mut args: Vec<String> = [
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-default-apps",
+            "--mute-audio",
+            "--no-default-browser-check",
+            "--no-proxy-server",
+            "--deny-permission-prompts",
+            "--safebrowsing-disable-auto-update",
+            "--hide-scrollbars",
+            DISABLED_FEATURES,
+        ]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+        if let Some(rules) = self.resolver_rules() {
+            args.push(format!("--host-resolver-rules={rules}"));
+        }
+        args
+    }
+
+    /// The `--host-resolver-rules` value, or `None` when nothing is mapped or sealed.
+    pub fn resolver_rules(&self) -> Option<String> {
+        let mut rules: Vec<String> = self
+            .host_map
+            .iter()
+            .map(|(host, ip)| match ip {
+                IpAddr::V4(v4) => format!("MAP {host} {v4}"),
+                IpAddr::V6(v6) => format!("MAP {host} [{v6}]"),
+            })
+            .collect();
+        if self.sealed {
+            rules.push("MAP * ~NOTFOUND".to_owned());
+        }
+        (!rules.is_empty()).then(|| rules.join(", "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sealed_map_ends_with_a_catch_all_refusal() {
+        let config = BrowserConfig {
+            host_map: vec![
+                ("a.test".into(), "127.0.10.1".parse().unwrap()),
+                ("*.b.test".into(), "::1".parse().unwrap()),
+            ],
+            sealed: true,
+            ..BrowserConfig::default()
+        };
+        assert_eq!(
+            config.resolver_rules().unwrap(),
+            "MAP a.test 127.0.10.1, MAP *.b.test [::1], MAP * ~NOTFOUND"
+        );
+        let args = config.chromium_args();
+        let rules: Vec<_> = args
+            .iter()
+            .filter(|a| a.starts_with("--host-resolver"))
+            .collect();
+        assert_eq!(rules.len(), 1, "one argument, no quotes: {rules:?}");
+        assert!(!rules[0].contains('"'));
+    }
+
+    #[test]
+    fn no_map_and_no_seal_means_no_rules() {
+        let config = BrowserConfig::default();
+        assert_eq!(config.resolver_rules(), None);
+        let args = config.chromium_args();
+        assert!(args.iter().all(|a| !a.starts_with("--host-resolver-rules")));
+        assert!(args.contains(&"--disable-quic".to_owned()));
+        assert_eq!(
+            args.iter()
+                .filter(|a| a.starts_with("--disable-features"))
+                .count(),
+            1
+        );
+    }
+}

@@ -1,0 +1,461 @@
+//! Capturing one page in one pooled tab: navigate, wait for the page to settle within its
+//! deadline, then snapshot what is there (DOM, screenshots, bodies, favicon, downloads).
+//!
+//! Wait policy: the page is done when `load` fired for the current main document, no request
+//! is in flight and nothing changed for `settle`; a main document that does not reach `load`
+//! within `navigation_timeout` is snapshotted as it is; every step stops at the deadline
+//! (minus a reserve for the snapshots). A page stuck in script is stopped with
+//! `Runtime.terminateExecution` before its DOM is read again. A hung call marks the browser
+//! failed so the pool replaces it; the page keeps whatever was read before.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use headless_chrome::Tab;
+use headless_chrome::protocol::cdp::{Network, Page, Runtime};
+use serde_json::{Value, json};
+
+use crate::calls::{CallError, call, method};
+use crate::page::{
+    Body, Download, MainDocument, NavKind, NavStep, PageRequest, PageResult, Resource,
+    ResourceKind, Screenshot,
+};
+use crate::recorder::PageState;
+
+/// Time kept back from the deadline for the snapshots.
+const SNAPSHOT_RESERVE: Duration = Duration::from_secs(6);
+/// How often the wait loop looks at the page.
+const POLL: Duration = Duration::from_millis(100);
+
+/// Page text read in one evaluation: final URL, title, DOM and declared icon.
+const SNAPSHOT_JS: &str = r#"JSON.stringify({
+  url: location.href,
+  title: document.title,
+  dom: document.documentElement ? document.documentElement.outerHTML : "",
+  icon: (function () {
+    var l = document.querySelector('link[rel~="icon" i], link[rel="shortcut icon" i]');
+    return l && l.href ? l.href : null;
+  })()
+})"#;
+
+/// One tab's capture context.
+pub(crate) struct Driver<'a> {
+    pub tab: &'a Arc<Tab>,
+    pub state: &'a Arc<Mutex<PageState>>,
+    pub downloads_dir: &'a Path,
+    pub viewport: (u32, u32),
+    /// Closes windows the page opened; returns how many.
+    pub close_popups: &'a dyn Fn() -> u32,
+}
+
+impl Driver<'_> {
+    /// Captures `req`; never fails (errors are in the result).
+    pub fn capture(&self, req: &PageRequest) -> PageResult {
+        let started = Instant::now();
+        let deadline = started + req.total_timeout;
+        let wait_until = deadline
+            .checked_sub(SNAPSHOT_RESERVE)
+            .unwrap_or(started)
+            .max(started);
+        let mut out = PageResult {
+            final_url: req.url.clone(),
+            ..PageResult::default()
+        };
+        self.state.lock().expect("page state").start(req.max_assets);
+
+        let ua = method::<Network::SetUserAgentOverride>(json!({"userAgent": req.user_agent}));
+        if let Err(e) = call(self.tab, Duration::from_secs(3), ua) {
+            return self.failed(out, e);
+        }
+        let navigate = method::<Page::Navigate>(json!({"url": req.url}));
+        let limit = remaining(wait_until)
+            .min(req.navigation_timeout)
+            .max(Duration::from_secs(1));
+        match call(self.tab, limit, navigate) {
+            Ok(answer) => {
+                if let Some(text) = answer.error_text.filter(|t| !t.is_empty()) {
+                    out.error = Some(format!("navigation failed: {text}"));
+                }
+            }
+            Err(e) if e.is_timeout() => out.timed_out = true,
+            Err(e) => return self.failed(out, e),
+        }
+
+        self.wait(req, started, wait_until, &mut out);
+        self.snapshot(req, deadline, &mut out);
+        self.collect(req, deadline, &mut out);
+
+        // Stop the page (timers, dialogs, hanging requests) before the tab is reused.
+        let blank = method::<Page::Navigate>(json!({"url": "about:blank"}));
+        if let Err(e) = call(self.tab, Duration::from_secs(3), blank) {
+            out.browser_failed = true;
+            out.error.get_or_insert(format!("tab did not stop: {e}"));
+        }
+        out.popups_closed += (self.close_popups)();
+        self.state.lock().expect("page state").active = false;
+        self.clear_downloads();
+        out
+    }
+
+    fn failed(&self, mut out: PageResult, e: CallError) -> PageResult {
+        out.error = Some(format!("browser: {e}"));
+        out.browser_failed = true;
+        self.state.lock().expect("page state").active = false;
+        out
+    }
+
+    /// Waits for the page to settle, a navigation timeout, or the deadline.
+    fn wait(&self, req: &PageRequest, started: Instant, until: Instant, out: &mut PageResult) {
+        loop {
+            out.popups_closed += (self.close_popups)();
+            let now = Instant::now();
+            if now >= until {
+                out.timed_out = true;
+                return;
+            }
+            let s = self.state.lock().expect("page state");
+            let quiet = s.in_flight.is_empty() && now - s.last_change >= req.settle;
+            let failed_nav = s.chain.last().is_some_and(|h| h.error.is_some());
+            let downloading = s.downloads.iter().any(|d| !d.done && !d.canceled);
+            if !downloading && quiet && (s.loaded || failed_nav) {
+                return;
+            }
+            let stuck = !s.loaded && now - s.last_change.max(started) >= req.navigation_timeout;
+            if stuck && !downloading {
+                out.timed_out = true;
+                return;
+            }
+            drop(s);
+            std::thread::sleep(POLL);
+        }
+    }
+
+    /// Reads DOM, title, final URL and screenshots.
+    fn snapshot(&self, req: &PageRequest, deadline: Instant, out: &mut PageResult) {
+        let page = match self.evaluate(SNAPSHOT_JS, false, budget(deadline, 3)) {
+            Ok(v) => Ok(v),
+            Err(e) if e.is_timeout() => {
+                // A page stuck in script: stop it, then read again.
+                let stop = Runtime::TerminateExecution(None);
+                let _ = call(self.tab, budget(deadline, 2), stop);
+                self.evaluate(SNAPSHOT_JS, false, budget(deadline, 2))
+            }
+            Err(e) => Err(e),
+        };
+        match page.map(|v| {
+            v.as_str()
+                .and_then(|s| serde_json::from_str::<Value>(s).ok())
+        }) {
+            Ok(Some(v)) => {
+                let text = |k: &str| v[k].as_str().map(str::to_owned);
+                out.final_url = text("url").unwrap_or_else(|| out.final_url.clone());
+                out.title = text("title");
+                out.dom = text("dom");
+                if let Some(icon) = text("icon") {
+                    out.favicon = Some(icon_resource(&icon));
+                }
+            }
+            Ok(None) => {
+                out.error.get_or_insert("page text unreadable".to_owned());
+            }
+            Err(e) => {
+                out.browser_failed |= e.is_timeout();
+                out.error.get_or_insert(format!("page not readable: {e}"));
+            }
+        }
+
+        let (width, height) = self.viewport;
+        match self.screenshot(None, budget(deadline, 4)) {
+            Ok(png) => out.screenshot = Some(Screenshot { png, width, height }),
+            Err(e) => {
+                out.browser_failed |= e.is_timeout();
+                out.error.get_or_insert(format!("no screenshot: {e}"));
+                return;
+            }
+        }
+        let Some(cap) = req.full_page_max_height else {
+            return;
+        };
+        let metrics = call(self.tab, budget(deadline, 2), Page::GetLayoutMetrics(None));
+        let Ok(metrics) = metrics else { return };
+        let full = (metrics.css_content_size.height.ceil() as u32).min(cap);
+        if full <= height {
+            return;
+        }
+        let clip = json!({"x": 0, "y": 0, "width": width, "height": full, "scale": 1});
+        if let Ok(png) = self.screenshot(Some(clip), budget(deadline, 6)) {
+            out.full_page = Some(Screenshot {
+                png,
+                width,
+                height: full,
+            });
+        }
+    }
+
+    fn screenshot(&self, clip: Option<Value>, limit: Duration) -> Result<Vec<u8>, CallError> {
+        let mut params = json!({"format": "png", "fromSurface": true});
+        if let Some(clip) = clip {
+            params["clip"] = clip;
+            params["captureBeyondViewport"] = json!(true);
+        }
+        let shot = call(self.tab, limit, method::<Page::CaptureScreenshot>(params))?;
+        base64::engine::general_purpose::STANDARD
+            .decode(shot.data)
+            .map_err(|e| CallError::Protocol {
+                method: "Page.captureScreenshot",
+                message: e.to_string(),
+            })
+    }
+
+    fn evaluate(&self, js: &str, await_promise: bool, limit: Duration) -> Result<Value, CallError> {
+        let params =
+            json!({"expression": js, "returnByValue": true, "awaitPromise": await_promise});
+        let answer = call(self.tab, limit, method::<Runtime::Evaluate>(params))?;
+        if let Some(ex) = answer.exception_details {
+            let message = ex.exception.and_then(|e| e.description).unwrap_or(ex.text);
+            return Err(CallError::Protocol {
+                method: "Runtime.evaluate",
+                message,
+            });
+        }
+        Ok(answer.result.value.unwrap_or(Value::Null))
+    }
+
+    /// Chain, main document, bodies, favicon, downloads, refusals.
+    fn collect(&self, req: &PageRequest, deadline: Instant, out: &mut PageResult) {
+        let (chain, last, headers, records, blocked, dialogs, downloads) = {
+            let s = self.state.lock().expect("page state");
+            (
+                s.chain.clone(),
+                s.last_document.clone(),
+                s.document_headers(),
+                s.resources.clone(),
+                s.blocked.clone(),
+                s.dialogs,
+                s.downloads.clone(),
+            )
+        };
+        out.chain = chain;
+        if out.chain.is_empty() {
+            let error = out.error.clone();
+            out.chain.push(NavStep {
+                url: req.url.clone(),
+                kind: NavKind::Initial,
+                status: None,
+                ip: None,
+                error,
+            });
+        }
+        for step in &mut out.chain {
+            if let Some((_, reason)) = blocked.iter().find(|(u, _)| *u == step.url) {
+                step.error = Some(reason.clone());
+            }
+        }
+        out.blocked = blocked;
+        out.dialogs = dialogs;
+
+        if let Some((id, doc)) = last {
+            let body = self.body(&id, req.max_body_bytes, deadline);
+            out.main = Some(MainDocument {
+                url: doc.url,
+                status: doc.status,
+                headers,
+                mime_type: doc.mime_type,
+                ip: doc.ip,
+                body,
+            });
+        }
+
+        for r in records {
+            let body = if r.finished {
+                self.body(&r.request_id, req.max_asset_bytes, deadline)
+            } else {
+                None
+            };
+            let error = match (&r.error, r.finished || r.status.is_some()) {
+                (Some(e), _) => Some(e.clone()),
+                (None, false) => Some("not finished when the page was captured".to_owned()),
+                (None, true) => None,
+            };
+            let error = out
+                .blocked
+                .iter()
+                .find(|(u, _)| *u == r.url)
+                .map(|(_, b)| b.clone())
+                .or(error);
+            out.resources.push(Resource {
+                url: r.url,
+                kind: r.kind,
+                status: r.status,
+                content_type: r.content_type,
+                body,
+                error,
+            });
+        }
+        self.favicon(req, deadline, out);
+        out.downloads = downloads
+            .iter()
+            .map(|d| self.download(d, req.max_body_bytes))
+            .collect();
+    }
+
+    fn body(&self, request_id: &str, cap: usize, deadline: Instant) -> Option<Body> {
+        if Instant::now() >= deadline {
+            return None;
+        }
+        let get = method::<Network::GetResponseBody>(json!({"requestId": request_id}));
+        let answer = call(self.tab, budget(deadline, 2), get).ok()?;
+        let bytes = if answer.base_64_encoded {
+            base64::engine::general_purpose::STANDARD
+                .decode(answer.body)
+                .ok()?
+        } else {
+            answer.body.into_bytes()
+        };
+        Some(capped(bytes, cap))
+    }
+
+    /// The declared icon (or `/favicon.ico`): from the page's own requests, else fetched in
+    /// the page (through the same request policy).
+    fn favicon(&self, req: &PageRequest, deadline: Instant, out: &mut PageResult) {
+        // The page's own requests are recorded; Trawl's icon fetch is not one of them.
+        self.state.lock().expect("page state").active = false;
+        let declared = out.favicon.take().map(|f| f.url);
+        let url = declared.or_else(|| default_icon(&out.final_url));
+        let Some(url) = url else { return };
+        if let Some(seen) = out
+            .resources
+            .iter()
+            .find(|r| r.url == url && r.body.is_some())
+        {
+            out.favicon = Some(seen.clone());
+            return;
+        }
+        let mut icon = icon_resource(&url);
+        let js = format!("{FETCH_ICON_JS}({})", json!(url));
+        match self.evaluate(&js, true, budget(deadline, 3)) {
+            Ok(v) => {
+                icon.status = v["status"].as_u64().and_then(|s| u16::try_from(s).ok());
+                icon.content_type = v["type"].as_str().map(str::to_owned);
+                let b64 = v["b64"].as_str().unwrap_or_default();
+                icon.body = base64::engine::general_purpose::STANDARD
+                    .decode(b64)
+                    .ok()
+                    .map(|b| capped(b, req.max_asset_bytes));
+            }
+            Err(e) => icon.error = Some(e.to_string()),
+        }
+        out.favicon = Some(icon);
+    }
+
+    fn download(&self, d: &crate::recorder::DownloadRecord, cap: usize) -> Download {
+        let mut out = Download {
+            url: d.url.clone(),
+            suggested_name: d.suggested_name.clone(),
+            body: None,
+            error: None,
+        };
+        if !d.done {
+            out.error = Some(
+                if d.canceled {
+                    "download canceled"
+                } else {
+                    "download unfinished"
+                }
+                .to_owned(),
+            );
+            return out;
+        }
+        match read_capped(&self.downloads_dir.join(&d.suggested_name), cap) {
+            Ok(body) => out.body = Some(body),
+            Err(e) => out.error = Some(format!("download not readable: {e}")),
+        }
+        out
+    }
+
+    fn clear_downloads(&self) {
+        if let Ok(entries) = std::fs::read_dir(self.downloads_dir) {
+            for entry in entries.flatten() {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
+}
+
+/// Fetches an icon from inside the page, at most 1 MiB, as base64.
+const FETCH_ICON_JS: &str = r#"(async function (u) {
+  const r = await fetch(u, {credentials: "include"});
+  const buf = new Uint8Array(await r.arrayBuffer()).subarray(0, 1048576);
+  let bin = "";
+  for (let i = 0; i < buf.length; i += 8192) {
+    bin += String.fromCharCode.apply(null, buf.subarray(i, i + 8192));
+  }
+  return {status: r.status, type: r.headers.get("content-type"), b64: btoa(bin)};
+})"#;
+
+fn icon_resource(url: &str) -> Resource {
+    Resource {
+        url: url.to_owned(),
+        kind: ResourceKind::Image,
+        status: None,
+        content_type: None,
+        body: None,
+        error: None,
+    }
+}
+
+fn default_icon(page: &str) -> Option<String> {
+    let url = url::Url::parse(page).ok()?;
+    matches!(url.scheme(), "http" | "https")
+        .then(|| url.join("/favicon.ico").ok())?
+        .map(String::from)
+}
+
+fn capped(mut bytes: Vec<u8>, cap: usize) -> Body {
+    let truncated = bytes.len() > cap;
+    bytes.truncate(cap);
+    Body { bytes, truncated }
+}
+
+fn read_capped(path: &Path, cap: usize) -> std::io::Result<Body> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    let file = std::fs::File::open(path)?;
+    file.take(cap as u64 + 1).read_to_end(&mut bytes)?;
+    Ok(capped(bytes, cap))
+}
+
+fn remaining(until: Instant) -> Duration {
+    until.saturating_duration_since(Instant::now())
+}
+
+/// At most `secs` seconds, and never past the deadline (but at least 200 ms to answer).
+fn budget(deadline: Instant, secs: u64) -> Duration {
+    remaining(deadline)
+        .min(Duration::from_secs(secs))
+        .max(Duration::from_millis(200))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_icon_is_at_the_origin_root_for_web_pages_only() {
+        assert_eq!(
+            default_icon("http://a.test:8080/x/y?z").as_deref(),
+            Some("http://a.test:8080/favicon.ico")
+        );
+        assert_eq!(default_icon("about:blank"), None);
+        assert_eq!(default_icon("chrome-error://chromewebdata/"), None);
+    }
+
+    #[test]
+    fn bodies_are_cut_at_the_cap() {
+        let body = capped(vec![1; 10], 4);
+        assert_eq!((body.bytes.len(), body.truncated), (4, true));
+        assert!(!capped(vec![1; 4], 4).truncated);
+    }
+}
