@@ -8,8 +8,7 @@ profile="${1:-all}"
 cli_packages=(build-essential pkg-config libssl-dev postgresql postgresql-contrib ca-certificates)
 app_packages=(
   libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev
-  chromium xvfb xauth dbus-x11 webkit2gtk-driver gnome-keyring libsecret-tools dbus
-  nodejs npm openssl
+  chromium xvfb xauth dbus-x11 webkit2gtk-driver gnome-keyring libsecret-tools dbus openssl
 )
 packages=("${cli_packages[@]}")
 [ "$profile" = all ] && packages+=("${app_packages[@]}")
@@ -18,6 +17,10 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# Node.js may come from elsewhere (NodeSource ships npm inside its nodejs): check commands.
+if [ "$profile" = all ] && ! command -v npm >/dev/null; then
+  missing+=(nodejs npm)
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}"
   sudo_cmd=()
