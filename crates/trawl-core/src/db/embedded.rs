@@ -237,7 +237,8 @@ impl EmbeddedServer {
         if let Some(pid) = self.server_pid()
             && self.pg_isready()
         {
-            tracing::info!(pid, cluster = %self.location(), "attached to running embedded postgres");
+            let cluster = self.location();
+            tracing::info!(pid, %cluster, "attached to running embedded postgres");
             return Ok(());
         }
 
@@ -399,7 +400,7 @@ fn choose_root(data_dir: &Path, account: Option<&Account>) -> Result<PathBuf, Db
         data_dir = %canonical.display(),
         cluster = %fallback.display(),
         account = %account.name,
-        "the data directory is not reachable by the server account; using a cluster folder it can reach"
+        "the server account cannot reach the data directory; using a cluster folder it can reach"
     );
     fs::create_dir_all(fallback.parent().unwrap_or(Path::new("/")))
         .map_err(|e| data_dir_error(&fallback, e))?;

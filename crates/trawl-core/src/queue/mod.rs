@@ -136,7 +136,8 @@ const FAIL_SQL: &str = "WITH failed AS (UPDATE jobs SET \
     run_after = now() + make_interval(secs => $5), last_error = $3, lease_until = NULL, \
     finished_at = CASE WHEN $4 AND attempts < max_attempts THEN NULL ELSE now() END, \
     updated_at = now() \
-    WHERE id = $1 AND lease_owner = $2 AND status = 'RUNNING' RETURNING id, type, status, attempts) \
+    WHERE id = $1 AND lease_owner = $2 AND status = 'RUNNING' \
+    RETURNING id, type, status, attempts) \
     INSERT INTO logs (level, message, source, job_id, fields) \
     SELECT 'WARN', CASE WHEN status = 'QUEUED' THEN 'job requeued: ' ELSE 'job failed: ' END \
     || type || ' (attempt ' || attempts || '): ' || $3, 'trawl::queue', id, \

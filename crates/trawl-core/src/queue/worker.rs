@@ -216,7 +216,7 @@ impl Worker {
             let handler = handler.expect("only registered types are claimed");
             let work = AssertUnwindSafe(handler.run(&job)).catch_unwind();
             let outcome = tokio::select! {
-                out = work => out.unwrap_or_else(|panic| Err(JobError::Retry(panic_message(panic)))),
+                out = work => out.unwrap_or_else(|p| Err(JobError::Retry(panic_message(p)))),
                 _ = keep_lease(&queue, job.id, &owner, opts.lease) => {
                     stats.lease_lost.fetch_add(1, Ordering::Relaxed);
                     tracing::warn!("lease lost while running; abandoning the job");
