@@ -5,7 +5,9 @@
 set -euo pipefail
 
 profile="${1:-all}"
-cli_packages=(build-essential pkg-config libssl-dev postgresql postgresql-contrib ca-certificates)
+cli_packages=(
+  build-essential pkg-config libssl-dev libdbus-1-dev postgresql postgresql-contrib ca-certificates
+)
 app_packages=(
   libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev
   chromium xvfb xauth dbus-x11 webkit2gtk-driver gnome-keyring libsecret-tools dbus openssl
@@ -27,6 +29,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   [ "$(id -u)" -ne 0 ] && sudo_cmd=(sudo)
   "${sudo_cmd[@]}" apt-get update -qq
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# pyjarm (PyPI; imports as `jarm.scanner`, unlike the unrelated `jarm` package) is the JARM
+# oracle of crates/trawl-core/tests/jarm.rs and bench/jarm.sh.
+if [ "$profile" = all ] && ! python3 -c 'import jarm.scanner.scanner' 2>/dev/null; then
+  echo "installing: pyjarm (pip)"
+  python3 -m pip install --quiet pyjarm
 fi
 
 if ! command -v cargo >/dev/null; then

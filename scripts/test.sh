@@ -27,8 +27,17 @@ done
 echo "== check: generated TypeScript bindings are current"
 .ci/check-bindings.sh
 
-echo "== rust: tests"
-cargo test --locked --workspace
+echo "== rust: tests (in a private D-Bus session with a throwaway, unlocked gnome-keyring)"
+if command -v dbus-run-session >/dev/null && command -v gnome-keyring-daemon >/dev/null; then
+  keyring_home="$(mktemp -d)"
+  trap 'rm -rf "$keyring_home"' EXIT
+  dbus-run-session -- bash -c '
+    printf %s trawl-ci | XDG_DATA_HOME="$1" gnome-keyring-daemon --unlock --components=secrets >/dev/null
+    cargo test --locked --workspace' bash "$keyring_home"
+else
+  echo "dbus-run-session or gnome-keyring-daemon missing: the keyring tests will skip" >&2
+  cargo test --locked --workspace
+fi
 
 echo "== ui: tests"
 npm --prefix ui test

@@ -6,10 +6,15 @@
 //! commands are adapters (see `commands`).
 
 mod commands;
+pub mod ipc_scan;
+pub mod ipc_targets;
 pub mod ipc_types;
+mod progress;
+mod scan_input;
 mod signals;
 mod startup;
 mod state;
+mod workers;
 
 use tauri::{Manager, RunEvent};
 
@@ -24,7 +29,13 @@ pub fn run() {
         .manage(AppState::default())
         .invoke_handler(tauri::generate_handler![
             commands::db_status,
-            commands::retry_db_startup
+            commands::retry_db_startup,
+            commands::parse_url_lists,
+            commands::parse_url_text,
+            commands::start_scan,
+            commands::cancel_scan,
+            commands::list_targets,
+            commands::target_detail
         ])
         .setup(|app| {
             tauri::async_runtime::spawn(signals::exit_on_signal(app.handle().clone()));

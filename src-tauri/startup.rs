@@ -2,7 +2,8 @@
 //!
 //! The data directory comes from `trawl_core::paths::default_data_dir()` (which honours
 //! `TRAWL_DATA_DIR`); the server choice from `DbConfig::from_env`. The outcome goes into
-//! `AppState`, then the `db-ready` or `db-failed` event tells the UI to ask for the status.
+//! `AppState` (with the capture workers started on an open database), then the `db-ready` or
+//! `db-failed` event tells the UI to ask for the status.
 //! A failure is shown to the user; nothing is retried automatically.
 
 use tauri::{AppHandle, Emitter, Manager};
@@ -11,6 +12,7 @@ use trawl_core::{logging, paths};
 
 use crate::ipc_types::IpcError;
 use crate::state::AppState;
+use crate::workers::InProcessWorkers;
 
 /// Event emitted (no payload) when the database is open.
 pub const DB_READY_EVENT: &str = "db-ready";
@@ -26,6 +28,8 @@ pub fn spawn_open_database(app: AppHandle) {
         let outcome = Database::open(&cfg).await.map_err(IpcError::from);
         if let Ok(db) = &outcome {
             db.attach_logs(logging::DEFAULT_RETENTION_DAYS);
+            let workers = InProcessWorkers::start(db, &cfg.data_dir);
+            app.state::<AppState>().set_workers(workers);
         }
         report(&app, outcome);
     });

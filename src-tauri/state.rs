@@ -1,13 +1,18 @@
-//! The app's shared state: where database startup stands, and the handle once it is open.
+//! The app's shared state: where database startup stands, the handle once it is open, and
+//! the in-process capture workers.
 //!
 //! Startup runs in the background (see `startup.rs`) and records its outcome here exactly once;
 //! commands read it without waiting. Shutdown waits for a startup still in progress so an
-//! embedded server that is half started is still stopped. No retries happen here.
+//! embedded server that is half started is still stopped, and drains the workers before it
+//! closes the database. No retries happen here.
+
+use std::sync::{Arc, Mutex};
 
 use tokio::sync::watch;
 use trawl_core::db::Database;
 
 use crate::ipc_types::IpcError;
+use crate::workers::InProcessWorkers;
 
 /// Error code for "startup has not finished yet"; the UI waits for `db-ready` / `db-failed`.
 pub const DB_STARTING: &str = "db_starting";
@@ -25,12 +30,15 @@ pub enum Startup {
 /// State managed by Tauri and shared by all commands.
 pub struct AppState {
     startup: watch::Sender<Startup>,
+    /// Set once the database is open (see `startup.rs`).
+    workers: Mutex<Option<Arc<InProcessWorkers>>>,
 }
 
 impl Default for AppState {
     fn default() -> Self {
         Self {
             startup: watch::Sender::new(Startup::Starting),
+            workers: Mutex::new(None),
         }
     }
 }
@@ -65,7 +73,24 @@ impl AppState {
         }
     }
 
-    /// Waits until startup has finished, then closes the database if it opened.
+    /// Keeps the workers started on the open database.
+    pub fn set_workers(&self, workers: InProcessWorkers) {
+        *self.workers.lock().expect("workers slot") = Some(Arc::new(workers));
+    }
+
+    /// The capture workers, or the same error as `database()` while there are none.
+    pub fn workers(&self) -> Result<Arc<InProcessWorkers>, IpcError> {
+        let workers = self.workers.lock().expect("workers slot").clone();
+        match workers {
+            Some(workers) => Ok(workers),
+            None => Err(self.database().err().unwrap_or_else(|| {
+                IpcError::new(DB_STARTING, "the capture workers are still starting")
+            })),
+        }
+    }
+
+    /// Waits until startup has finished, drains the workers, then closes the database if it
+    /// opened.
     pub async fn shutdown(&self) {
         let mut outcome = self.startup.subscribe();
         let db = {
@@ -77,6 +102,10 @@ impl AppState {
             }
         };
 
+        let workers = self.workers.lock().expect("workers slot").take();
+        if let Some(workers) = workers {
+            workers.stop().await;
+        }
         db.close().await;
         tracing::info!("database closed");
     }

@@ -7,9 +7,11 @@
 
 mod context;
 mod db_cmd;
+mod jarm_cmd;
 mod jobs_cmd;
 mod lab;
 mod scan_cmd;
+mod settings_cmd;
 mod show;
 mod targets_cmd;
 mod worker_cmd;
@@ -67,6 +69,11 @@ enum Command {
     Lab(lab::LabCommand),
     /// Run a worker until Ctrl-C, then drain
     Worker(worker_cmd::WorkerArgs),
+    /// Print the JARM TLS fingerprint of HOST[:PORT]
+    Jarm(jarm_cmd::JarmArgs),
+    /// Encrypted settings: list, get, set, unset, rotate-key
+    #[command(subcommand)]
+    Settings(settings_cmd::SettingsCommand),
 }
 
 fn main() -> ExitCode {
@@ -96,6 +103,8 @@ fn main() -> ExitCode {
             Command::Targets(cmd) => targets_cmd::run(&ctx, cmd).await,
             Command::Lab(cmd) => lab::run(cmd).await,
             Command::Worker(args) => worker_cmd::run(&ctx, args).await,
+            Command::Jarm(args) => jarm_cmd::run(args).await,
+            Command::Settings(cmd) => settings_cmd::run(&ctx, cmd).await,
         }
     });
     match result {

@@ -202,6 +202,11 @@ fn check(case: &Case, target: &Value) -> Result<(), String> {
                     "expected DONE, tls_valid false, problems naming {problem:?}"
                 ));
             }
+            // Every HTTPS target gets the JARM value of the server that answered.
+            let jarm = text(target, "jarm");
+            if jarm.len() != 62 || jarm.chars().all(|c| c == '0') {
+                return Err(format!("expected the server's JARM value, got {jarm:?}"));
+            }
         }
         Expect::Page(title) => {
             if status != "DONE" || text(target, "title") != title || !reason.is_empty() {

@@ -207,6 +207,10 @@ pub struct Capture {
     /// Screenshots (full mode only).
     #[serde(default)]
     pub screenshot: Option<ScreenshotInfo>,
+    /// JARM TLS fingerprint of the final HTTPS document's address, port and host name (see
+    /// `crate::jarm`); filled after the capture by the scan handler.
+    #[serde(default)]
+    pub jarm: Option<String>,
     /// Why the capture failed, when it did (the last step that went wrong).
     pub error: Option<String>,
     /// When the capture started.
@@ -240,6 +244,7 @@ impl Capture {
             assets: Vec::new(),
             blocked: Vec::new(),
             screenshot: None,
+            jarm: None,
             error: None,
             started_at,
             duration_ms: 0,

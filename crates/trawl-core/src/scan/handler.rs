@@ -6,8 +6,10 @@
 //! from the scan's stored settings and reused for every target of that scan. Full-mode
 //! capturers own a browser pool: scans with the same settings share one, it lives as long as
 //! the handler, and [`CaptureJob::shutdown`] stops it (dropping the handler does too).
+//! HTTPS captures get a JARM value through one cache per handler, shared by every scan.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -24,6 +26,7 @@ use crate::capture::{
     Capture, CaptureMode, CaptureOptions, FastCapturer, FullCapturer, FullOptions, GuardPolicy,
     ResolverMap, ResolverSettings, build_resolver,
 };
+use crate::jarm::JarmCache;
 use crate::queue::{Job, JobError, JobHandler};
 
 /// Job type of [`CaptureJob`].
@@ -37,6 +40,8 @@ pub struct CaptureJob {
     /// Full capturers by their settings, so scans alike share one browser pool.
     browsers: Mutex<HashMap<String, Arc<FullCapturer>>>,
     browser_pages: AtomicUsize,
+    /// JARM values by (address, port, SNI), so a server hosting many targets is probed once.
+    jarm: Arc<JarmCache>,
 }
 
 /// The capturer a scan uses.
@@ -64,6 +69,7 @@ impl CaptureJob {
             capturers: Mutex::new(HashMap::new()),
             browsers: Mutex::new(HashMap::new()),
             browser_pages: AtomicUsize::new(2),
+            jarm: Arc::new(JarmCache::default()),
         })
     }
 
@@ -132,6 +138,20 @@ impl CaptureJob {
         Ok(capturer)
     }
 
+    /// The JARM value of the capture's final HTTPS endpoint (its recorded address, the URL's
+    /// host as SNI), or `None` for plain HTTP and captures without an address.
+    async fn jarm_of(&self, capture: &Capture) -> Option<String> {
+        let url = url::Url::parse(&capture.final_url).ok()?;
+        if url.scheme() != "https" {
+            return None;
+        }
+        let ip = capture.ip.as_deref()?;
+        let ip: IpAddr = ip.trim_matches(['[', ']']).parse().ok()?;
+        let host = url.host_str()?.trim_matches(['[', ']']);
+        let port = url.port_or_known_default()?;
+        Some(self.jarm.get(ip, port, host).await.hash)
+    }
+
     async fn capture_target(&self, job: &Job) -> Result<Value, JobError> {
         let target_id = payload_id(job, "target_id")?;
         let scan_id = payload_id(job, "scan_id")?;
@@ -146,7 +166,8 @@ impl CaptureJob {
             .map_err(|e| JobError::Permanent(format!("target {target_id}: bad URL: {e}")))?;
         mark_running(&self.pool, target_id).await.map_err(retry)?;
 
-        let capture = capturer.capture(&url).await;
+        let mut capture = capturer.capture(&url).await;
+        capture.jarm = self.jarm_of(&capture).await;
         let blobs = self.blobs.clone();
         let (capture, analysis) = tokio::task::spawn_blocking(move || {
             let analysis = analyse(&capture, &blobs);

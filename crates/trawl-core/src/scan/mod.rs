@@ -161,3 +161,39 @@ pub async fn finish(pool: &PgPool, scan_id: i64) -> Result<(), sqlx::Error> {
         .await?;
     Ok(())
 }
+
+/// Reason recorded on targets whose scan was cancelled before they were captured.
+pub const CANCELLED: &str = "cancelled";
+
+/// Cancel a scan: its capture jobs still QUEUED become SKIPPED, and so do their targets, with
+/// the reason [`CANCELLED`]. Jobs already claimed finish normally. Returns the number of
+/// targets skipped.
+pub async fn cancel(pool: &PgPool, scan_id: i64) -> Result<u64, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    // Only the jobs this statement skips decide which targets are skipped, so a target whose
+    // job a worker claimed meanwhile is left to that worker.
+    let target_ids: Vec<i64> = sqlx::query_scalar(
+        "UPDATE jobs SET status = 'SKIPPED', last_error = $3, finished_at = now(), \
+           updated_at = now(), lease_owner = NULL, lease_until = NULL \
+         WHERE type = $2 AND status = 'QUEUED' AND (payload->>'scan_id')::bigint = $1 \
+         RETURNING (payload->>'target_id')::bigint",
+    )
+    .bind(scan_id)
+    .bind(CAPTURE_JOB)
+    .bind(CANCELLED)
+    .fetch_all(&mut *tx)
+    .await?;
+    let skipped = sqlx::query(
+        "UPDATE targets SET status = 'SKIPPED', reason = $2, updated_at = now() \
+         WHERE id = ANY($1) AND status = 'QUEUED'",
+    )
+    .bind(&target_ids)
+    .bind(CANCELLED)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    tx.commit().await?;
+
+    tracing::info!(scan_id, skipped, "scan cancelled");
+    Ok(skipped)
+}

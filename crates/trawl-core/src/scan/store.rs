@@ -20,7 +20,7 @@ const UPDATE_TARGET: &str = "UPDATE targets SET status = $2, reason = $3, final_
     title = $19, http_status = $20, content_type = $21, charset = $22, capture_mode = $23, \
     tls_subject = $24, tls_issuer = $25, tls_sans = $26, tls_not_before = $27, \
     tls_not_after = $28, tls_sha256 = $29, tls_valid = $30, tls_problems = $31, \
-    capture = $32, captured_at = now(), updated_at = now() WHERE id = $1";
+    capture = $32, jarm = $33, captured_at = now(), updated_at = now() WHERE id = $1";
 
 const UPDATE_SCREENSHOT: &str = "UPDATE targets SET screenshot_path = $2, \
     screenshot_ahash = $3, screenshot_phash = $4, screenshot_dhash = $5, \
@@ -154,6 +154,7 @@ pub async fn store_capture(
         .bind(tls.map(|t| t.valid))
         .bind(tls.map(|t| t.problems.join(", ")))
         .bind(record)
+        .bind(&capture.jarm)
         .execute(&mut *tx)
         .await?;
 
