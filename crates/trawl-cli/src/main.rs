@@ -5,11 +5,13 @@
 //! with a non-zero exit; Ctrl-C stops long commands cleanly (workers drain, the embedded
 //! database server stops).
 
+mod campaigns_cmd;
 mod context;
 mod db_cmd;
 mod jarm_cmd;
 mod jobs_cmd;
 mod lab;
+mod rules_cmd;
 mod scan_cmd;
 mod settings_cmd;
 mod show;
@@ -71,9 +73,20 @@ enum Command {
     Worker(worker_cmd::WorkerArgs),
     /// Print the JARM TLS fingerprint of HOST[:PORT]
     Jarm(jarm_cmd::JarmArgs),
+    /// Signatures, IOK imports, alert rules and retro-hunts
+    #[command(subcommand)]
+    Rules(rules_cmd::RulesCommand),
     /// Encrypted settings: list, get, set, unset, rotate-key
     #[command(subcommand)]
     Settings(settings_cmd::SettingsCommand),
+    /// Campaigns: list, show, recluster, generic, pin
+    #[command(subcommand)]
+    Campaigns(campaigns_cmd::CampaignsCommand),
+    /// The infrastructure graph: export
+    #[command(subcommand)]
+    Graph(campaigns_cmd::GraphCommand),
+    /// Targets sharing one value of a pivot kind
+    Pivot(campaigns_cmd::PivotArgs),
 }
 
 fn main() -> ExitCode {
@@ -105,6 +118,10 @@ fn main() -> ExitCode {
             Command::Worker(args) => worker_cmd::run(&ctx, args).await,
             Command::Jarm(args) => jarm_cmd::run(args).await,
             Command::Settings(cmd) => settings_cmd::run(&ctx, cmd).await,
+            Command::Rules(cmd) => rules_cmd::run(&ctx, cmd).await,
+            Command::Campaigns(cmd) => campaigns_cmd::run(&ctx, cmd).await,
+            Command::Graph(cmd) => campaigns_cmd::run_graph(&ctx, cmd).await,
+            Command::Pivot(args) => campaigns_cmd::run_pivot(&ctx, args).await,
         }
     });
     match result {

@@ -113,6 +113,10 @@ async fn scan(
     };
     let mut worker = Worker::new(Queue::new(pool.clone()), opts);
     let blobs = BlobStore::new(trawl_core::paths::DataLayout::new(&ctx.data_dir).blobs());
+    worker.register(
+        trawl_core::rules::RETROHUNT_JOB,
+        trawl_core::rules::RetroHuntJob::new(pool.clone(), blobs.clone()),
+    );
     let capture_job = CaptureJob::new(pool.clone(), blobs);
     capture_job.set_browser_pages(args.concurrency.max(1));
     worker.register(CAPTURE_JOB, capture_job.clone());

@@ -40,6 +40,10 @@ pub async fn run(ctx: &Context, args: WorkerArgs) -> Result<()> {
     // Capture jobs too: without this handler a worker never claimed the jobs `trawl scan`
     // queues, so scans could not be scaled out or continued after an interrupted scan.
     let blobs = BlobStore::new(trawl_core::paths::DataLayout::new(&ctx.data_dir).blobs());
+    worker.register(
+        trawl_core::rules::RETROHUNT_JOB,
+        trawl_core::rules::RetroHuntJob::new(db.pool().clone(), blobs.clone()),
+    );
     let capture_job = CaptureJob::new(db.pool().clone(), blobs);
     capture_job.set_browser_pages(args.concurrency.max(1));
     worker.register(CAPTURE_JOB, capture_job.clone());

@@ -27,6 +27,7 @@ use crate::capture::{
     ResolverMap, ResolverSettings, build_resolver,
 };
 use crate::jarm::JarmCache;
+use crate::link::{ClusterSettings, link_target};
 use crate::queue::{Job, JobError, JobHandler};
 
 /// Job type of [`CaptureJob`].
@@ -42,6 +43,8 @@ pub struct CaptureJob {
     browser_pages: AtomicUsize,
     /// JARM values by (address, port, SNI), so a server hosting many targets is probed once.
     jarm: Arc<JarmCache>,
+    /// Compiled signatures and alert rules, rebuilt when the stored rules change.
+    rules: crate::rules::RuleCache,
 }
 
 /// The capturer a scan uses.
@@ -70,6 +73,7 @@ impl CaptureJob {
             browsers: Mutex::new(HashMap::new()),
             browser_pages: AtomicUsize::new(2),
             jarm: Arc::new(JarmCache::default()),
+            rules: crate::rules::RuleCache::default(),
         })
     }
 
@@ -184,6 +188,19 @@ impl CaptureJob {
         )
         .await
         .map_err(retry)?;
+        // Matching stage: signatures, alert rules and the risk score (see `crate::rules`).
+        if status == "DONE" {
+            let rules = self.rules.get(&self.pool).await.map_err(retry)?;
+            crate::rules::match_and_store(&self.pool, &self.blobs, &rules, target_id, &capture)
+                .await
+                .map_err(retry)?;
+        }
+        // Graph and campaigns; a failure here keeps the capture (`recluster` rebuilds).
+        if status == "DONE"
+            && let Err(e) = link_target(&self.pool, &ClusterSettings::default(), target_id).await
+        {
+            tracing::warn!(target_id, "linking failed: {e}");
+        }
         if status == "FAILED" {
             let reason = capture.error.as_deref().unwrap_or("no document captured");
             tracing::warn!(target_id, url = %url, "capture failed: {reason}");

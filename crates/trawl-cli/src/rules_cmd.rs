@@ -1,0 +1,250 @@
+//! `trawl rules`: add, list, remove and test signatures and alert rules, import IOK rule
+//! folders, and run retro-hunts. Every rule change queues a retro-hunt; `trawl rules
+//! retrohunt` runs one now, in this process, and prints its result.
+//!
+//! TODO(yara): `trawl rules import-yara FILE` waits for the YARA stage (yara-x).
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context as _, Result, bail};
+use clap::Subcommand;
+use trawl_core::blobs::BlobStore;
+use trawl_core::capture::{Capture, CaptureMode};
+use trawl_core::queue::{Queue, Worker, WorkerOptions};
+use trawl_core::rules::signature::{CompiledRule, Field};
+use trawl_core::rules::{self, RETROHUNT_JOB, RetroHuntJob, iok, matcher::MatchInput, store};
+
+use trawl_core::rules::PgPool;
+
+use crate::context::Context;
+
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// Add a regex signature (or, with --alert, an alert rule)
+    Add {
+        /// Rule name
+        #[arg(long)]
+        name: String,
+        /// html, headers, url or asset (alert rules: html, headers or url)
+        #[arg(long)]
+        field: String,
+        /// Regular expression (linear-time `regex` syntax)
+        #[arg(long)]
+        pattern: String,
+        /// An alert rule instead of a signature
+        #[arg(long)]
+        alert: bool,
+        /// Confidence of the signature's matches, 0-100
+        #[arg(long, default_value_t = 60)]
+        confidence: i32,
+    },
+    /// List signatures and alert rules
+    List {
+        /// JSON lines instead of a table
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a signature (or, with --alert, an alert rule) by id
+    Remove {
+        id: i64,
+        #[arg(long)]
+        alert: bool,
+    },
+    /// Run the stored rules on an HTML file or a stored target id, storing nothing
+    Test { file_or_target: String },
+    /// Import every IOK rule file (*.yml) of a folder
+    ImportIok { dir: PathBuf },
+    /// Run the rules over every stored target now
+    Retrohunt,
+}
+
+pub async fn run(ctx: &Context, cmd: RulesCommand) -> Result<()> {
+    ctx.with_db(|db| async move {
+        let pool = db.pool().clone();
+        let blobs = BlobStore::new(trawl_core::paths::DataLayout::new(&ctx.data_dir).blobs());
+        match cmd {
+            RulesCommand::Add {
+                name,
+                field,
+                pattern,
+                alert,
+                confidence,
+            } => {
+                let id = if alert {
+                    if !matches!(field.as_str(), "html" | "headers" | "url") {
+                        bail!("alert rules read html, headers or url, not {field}");
+                    }
+                    CompiledRule::from_regex(0, &name, &field, &pattern, 0)?;
+                    store::add_alert_rule(&pool, &name, &field, &pattern).await?
+                } else {
+                    CompiledRule::from_regex(0, &name, &field, &pattern, confidence)?;
+                    store::add_signature(&pool, &name, &field, &pattern, confidence).await?
+                };
+                let job = rules::queue_retrohunt(&pool).await?;
+                println!("added rule {id} ({name}); retro-hunt job {job} queued");
+            }
+            RulesCommand::List { json } => list(&pool, json).await?,
+            RulesCommand::Remove { id, alert } => {
+                if !store::remove(&pool, id, alert).await? {
+                    bail!("no rule {id}");
+                }
+                println!("removed rule {id}");
+            }
+            RulesCommand::Test { file_or_target } => test(&pool, &blobs, &file_or_target).await?,
+            RulesCommand::ImportIok { dir } => import_iok(&pool, &dir).await?,
+            RulesCommand::Retrohunt => retrohunt(&pool, blobs).await?,
+        }
+        Ok(())
+    })
+    .await
+}
+
+async fn list(pool: &PgPool, json: bool) -> Result<()> {
+    let signatures = store::list_signatures(pool).await?;
+    let alerts = store::list_alert_rules(pool).await?;
+    if json {
+        for s in &signatures {
+            println!("{}", serde_json::json!({ "kind": "signature", "rule": s }));
+        }
+        for a in &alerts {
+            println!("{}", serde_json::json!({ "kind": "alert", "rule": a }));
+        }
+        return Ok(());
+    }
+    for s in &signatures {
+        let unsupported = s.unsupported.as_array().map_or(0, Vec::len);
+        let note = if unsupported > 0 {
+            format!(" unsupported: {}", s.unsupported)
+        } else {
+            "".into()
+        };
+        println!(
+            "{:>5}  signature  {:<6} {:<7} {:>3}  {}{note}",
+            s.id, s.source, s.target_field, s.confidence, s.name
+        );
+    }
+    for a in &alerts {
+        println!(
+            "{:>5}  alert      {:<14} {}  /{}/",
+            a.id, a.target_field, a.name, a.pattern
+        );
+    }
+    Ok(())
+}
+
+async fn import_iok(pool: &PgPool, dir: &Path) -> Result<()> {
+    let (mut imported, mut failed) = (0, 0);
+    for parsed in iok::read_dir(dir)? {
+        let rule = match parsed {
+            Ok(rule) => rule,
+            Err(e) => {
+                failed += 1;
+                eprintln!("skipped: {e}");
+                continue;
+            }
+        };
+        let compiled = match CompiledRule::from_iok(0, &rule) {
+            Ok(c) => c,
+            Err(e) => {
+                failed += 1;
+                eprintln!("skipped: {e}");
+                continue;
+            }
+        };
+        let primary = rule
+            .selections
+            .values()
+            .flat_map(|s| s.alternatives.iter().flatten())
+            .find_map(|t| Field::from_iok(&t.field))
+            .unwrap_or(Field::Html);
+        store::upsert_iok(pool, &rule, primary).await?;
+        imported += 1;
+        if !compiled.unsupported.is_empty() {
+            println!(
+                "{}: uses fields Trawl does not capture: {} (those selections never match)",
+                rule.name,
+                compiled.unsupported.join(", ")
+            );
+        }
+    }
+    let job = rules::queue_retrohunt(pool).await?;
+    println!("imported {imported} IOK rules, {failed} skipped; retro-hunt job {job} queued");
+    Ok(())
+}
+
+async fn test(pool: &PgPool, blobs: &BlobStore, what: &str) -> Result<()> {
+    let capture = if Path::new(what).is_file() {
+        let html = std::fs::read(what).with_context(|| format!("reading {what}"))?;
+        let url = format!("file://{}", std::path::absolute(what)?.display());
+        let mut capture = Capture::new(CaptureMode::Fast, &url, chrono::Utc::now());
+        capture.final_url = url;
+        capture.html_text = Some(String::from_utf8_lossy(&html).into_owned());
+        capture
+    } else {
+        let id: i64 = what
+            .parse()
+            .with_context(|| format!("{what} is neither a file nor a target id"))?;
+        rules::stored_capture(pool, id)
+            .await?
+            .with_context(|| format!("target {id} has no readable capture"))?
+    };
+    let compiled = rules::load(pool, store::version(pool).await?).await?;
+    let input = MatchInput::from_capture(&capture, blobs);
+    let matches = compiled.signatures.run(&input);
+    for m in &matches {
+        println!(
+            "match  {}  verified={} confidence={}",
+            m.name, m.verified, m.confidence
+        );
+        for e in &m.evidence {
+            println!(
+                "       {} on {:?}: {}",
+                e.selection,
+                e.field,
+                e.excerpt.replace('\n', " ")
+            );
+        }
+    }
+    for (_, message) in rules::alerts::run(&compiled.alerts, &input) {
+        println!("alert  {message}");
+    }
+    let risk = rules::risk::score(&capture, &input, &matches);
+    println!("risk   {}", risk.score);
+    for f in &risk.factors {
+        println!("       +{:<3} {}: {}", f.weight, f.name, f.evidence);
+    }
+    Ok(())
+}
+
+/// Queue a retro-hunt and run it in this process until it ends.
+async fn retrohunt(pool: &PgPool, blobs: BlobStore) -> Result<()> {
+    let job_id = rules::queue_retrohunt(pool).await?;
+    let queue = Queue::new(pool.clone());
+    let mut worker = Worker::new(queue.clone(), WorkerOptions::default());
+    worker.register(RETROHUNT_JOB, RetroHuntJob::new(pool.clone(), blobs));
+    let watch = queue.clone();
+    let stop = async move {
+        loop {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            match watch.get(job_id).await {
+                Ok(Some(job)) if job.status == "QUEUED" || job.status == "RUNNING" => {}
+                _ => break,
+            }
+        }
+    };
+    worker.run(stop).await?;
+    let job = queue
+        .get(job_id)
+        .await?
+        .context("retro-hunt job vanished")?;
+    if job.status != "DONE" {
+        bail!(
+            "retro-hunt {}: {}",
+            job.status,
+            job.last_error.unwrap_or_default()
+        );
+    }
+    println!("{}", job.result.unwrap_or_default());
+    Ok(())
+}

@@ -1,0 +1,62 @@
+//! Linking and campaigns: the infrastructure graph of every fingerprint value, campaigns built
+//! from it by the strength rules, pivots, and exports (DESIGN.md "Linking and campaigns").
+//!
+//! [`link_target`] runs after a target is stored: it indexes the target in the graph and joins
+//! it to a campaign. It is idempotent; a failure is returned to the caller (the capture job
+//! logs it and keeps the target, since a later `recluster` rebuilds everything).
+
+pub mod cluster;
+pub mod export;
+pub mod generic;
+pub mod graph;
+pub mod kinds;
+pub mod store;
+
+use sqlx::PgPool;
+
+pub use cluster::{ClusterSettings, Evidence, link_target, recluster};
+pub use generic::{GenericValues, mark_generic};
+
+/// Errors of the link stage.
+#[derive(Debug, thiserror::Error)]
+pub enum LinkError {
+    /// The database failed.
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    /// A pivot kind that does not exist.
+    #[error("unknown pivot kind {0:?}")]
+    UnknownKind(String),
+    /// No campaign has this key.
+    #[error("no campaign {0:?}")]
+    NoCampaign(String),
+}
+
+/// Targets (id, URL) sharing `value` of `kind` (exact values), by id.
+pub async fn pivot(
+    pool: &PgPool,
+    kind: &str,
+    value: &str,
+) -> Result<Vec<(i64, String)>, LinkError> {
+    if kinds::kind(kind).is_none() {
+        return Err(LinkError::UnknownKind(kind.to_string()));
+    }
+    let value = match kind {
+        "email" | "asset_sha256" | "favicon_sha256" => value.to_ascii_lowercase(),
+        _ => value.to_string(),
+    };
+    let mut out = Vec::new();
+    for id in store::targets_with(pool, kind, &value, 0).await? {
+        out.push((id, store::target_url(pool, id).await?));
+    }
+    Ok(out)
+}
+
+/// Pins (or unpins) a target in its campaign so re-clustering never moves it.
+pub async fn pin(pool: &PgPool, target_id: i64, pinned: bool) -> Result<bool, LinkError> {
+    let done = sqlx::query("UPDATE campaign_members SET pinned = $2 WHERE target_id = $1")
+        .bind(target_id)
+        .bind(pinned)
+        .execute(pool)
+        .await?;
+    Ok(done.rows_affected() > 0)
+}
