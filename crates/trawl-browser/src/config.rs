@@ -6,6 +6,9 @@
 //! default apps, safe browsing lists), popups blocked, permission prompts denied, and the
 //! caller's host map as `--host-resolver-rules` — one argument, no quotes — ending in
 //! `MAP * ~NOTFOUND` when the map is sealed, so the browser reaches nothing else.
+//! Certificate errors are ignored (`--ignore-certificate-errors`): phishing sites often have
+//! bad certificates, and Chromium upgrades HSTS-preloaded names (every `.dev`, `.app`, …) to
+//! `https://` even when asked for `http://`; the capturer records what was wrong instead.
 
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -84,6 +87,8 @@ impl BrowserConfig {
             "--deny-permission-prompts",
             "--safebrowsing-disable-auto-update",
             "--hide-scrollbars",
+            // Capture sites with bad certificates anyway (validity is recorded, not enforced).
+            "--ignore-certificate-errors",
             DISABLED_FEATURES,
         ]
         .iter()
@@ -146,6 +151,7 @@ mod tests {
         let args = config.chromium_args();
         assert!(args.iter().all(|a| !a.starts_with("--host-resolver-rules")));
         assert!(args.contains(&"--disable-quic".to_owned()));
+        assert!(args.contains(&"--ignore-certificate-errors".to_owned()));
         assert_eq!(
             args.iter()
                 .filter(|a| a.starts_with("--disable-features"))

@@ -26,6 +26,10 @@ use crate::recorder::PageState;
 
 /// Time kept back from the deadline for the snapshots.
 const SNAPSHOT_RESERVE: Duration = Duration::from_secs(6);
+/// Longest wait for the viewport screenshot (within the deadline). On 2 busy cores with four
+/// pages at once Chromium took over 4 s to answer for an ordinary page (sample 31's
+/// `login2.html`), which failed the target and recycled a healthy browser.
+const SCREENSHOT_LIMIT: u64 = 12;
 /// How often the wait loop looks at the page.
 const POLL: Duration = Duration::from_millis(100);
 
@@ -39,6 +43,21 @@ const SNAPSHOT_JS: &str = r#"JSON.stringify({
     return l && l.href ? l.href : null;
   })()
 })"#;
+
+/// Run after the DOM is read, before the screenshots, so that pages alike give identical
+/// screenshots: the text caret of a focused field (`autofocus`) blinks, so whether it is drawn
+/// depends on the moment of the shot (samples 06/07/08, byte-identical Vodia login pages,
+/// differed by a few pHash bits); it is made transparent. Whether `autofocus` has run (and drawn
+/// its focus ring) by then depends on timing and window focus, so the focused element is
+/// blurred. Web fonts still loading are waited for. Resolves to `true`.
+const STEADY_JS: &str = r#"(async function () {
+  if (document.activeElement && document.activeElement.blur) { document.activeElement.blur(); }
+  var style = document.createElement("style");
+  style.textContent = "*, *::before, *::after { caret-color: transparent !important; }";
+  (document.head || document.documentElement).appendChild(style);
+  if (document.fonts && document.fonts.ready) { await document.fonts.ready; }
+  return true;
+})()"#;
 
 /// One tab's capture context.
 pub(crate) struct Driver<'a> {
@@ -166,8 +185,10 @@ impl Driver<'_> {
             }
         }
 
+        // Best effort: a page that refuses (no DOM, script stopped) is shot as it is.
+        let _ = self.evaluate(STEADY_JS, true, budget(deadline, 2));
         let (width, height) = self.viewport;
-        match self.screenshot(None, budget(deadline, 4)) {
+        match self.screenshot(None, budget(deadline, SCREENSHOT_LIMIT)) {
             Ok(png) => out.screenshot = Some(Screenshot { png, width, height }),
             Err(e) => {
                 out.browser_failed |= e.is_timeout();
@@ -258,13 +279,16 @@ impl Driver<'_> {
 
         if let Some((id, doc)) = last {
             let body = self.body(&id, req.max_body_bytes, deadline);
+            let certificate = self.certificate(&doc.url, deadline);
             out.main = Some(MainDocument {
+                secure: certificate.as_ref().map(|_| doc.secure),
                 url: doc.url,
                 status: doc.status,
                 headers,
                 mime_type: doc.mime_type,
                 ip: doc.ip,
                 body,
+                certificate,
             });
         }
 
@@ -315,6 +339,18 @@ impl Driver<'_> {
             answer.body.into_bytes()
         };
         Some(capped(bytes, cap))
+    }
+
+    /// The leaf certificate (DER) served for an `https` URL's origin, when Chromium has it.
+    fn certificate(&self, url: &str, deadline: Instant) -> Option<Vec<u8>> {
+        let url = url::Url::parse(url)
+            .ok()
+            .filter(|u| u.scheme() == "https")?;
+        let origin = url.origin().ascii_serialization();
+        let get = method::<Network::GetCertificate>(json!({"origin": origin}));
+        let answer = call(self.tab, budget(deadline, 2), get).ok()?;
+        let leaf = answer.table_names.first()?;
+        base64::engine::general_purpose::STANDARD.decode(leaf).ok()
     }
 
     /// The declared icon (or `/favicon.ico`): from the page's own requests, else fetched in

@@ -3,7 +3,13 @@
 //! An instance owns its profile folder and its process tree: dropping it (when the pool and
 //! every worker have let go) kills the tree and removes the folder. A worker tab is set up
 //! once — network events, request interception by the page's policy, downloads into the
-//! tab's own folder, the viewport, popups refused — and then reused page after page.
+//! tab's own folder, the viewport, popups refused, focus emulated — and then reused page after
+//! page. Focus emulation makes every tab render as the focused one: without it only the
+//! browser's foreground tab draws focus styles (an `autofocus` field's ring), so the same page
+//! gave different screenshots depending on which of a browser's tabs captured it. Each worker's
+//! tab is opened in its own window, in the foreground: a background tab's renderer is
+//! throttled, and `Page.captureScreenshot` on it sometimes never answered (one page in 62 per
+//! corpus run, with two tabs per browser).
 
 use std::ffi::OsStr;
 use std::path::PathBuf;
@@ -166,7 +172,17 @@ impl WorkerTab {
         worker: usize,
         viewport: (u32, u32),
     ) -> Result<WorkerTab, String> {
-        let tab = instance.browser.new_tab().map_err(|e| e.to_string())?;
+        let target = method::<Target::CreateTarget>(json!({
+            "url": "about:blank",
+            "width": viewport.0,
+            "height": viewport.1,
+            "newWindow": true,
+            "background": false
+        }));
+        let tab = instance
+            .browser
+            .new_tab_with_options(target)
+            .map_err(|e| e.to_string())?;
         let state = Arc::new(Mutex::new(PageState::new(tab.get_target_id())));
         let policy: Arc<Mutex<Arc<dyn RequestPolicy>>> = Arc::new(Mutex::new(Arc::new(AllowAll)));
         let downloads = instance.downloads_dir(worker);
@@ -194,6 +210,10 @@ impl WorkerTab {
             .map(drop),
             call(&tab, limit, method::<Emulation::SetDeviceMetricsOverride>(json!({
                 "width": viewport.0, "height": viewport.1, "deviceScaleFactor": 1, "mobile": false
+            })))
+            .map(drop),
+            call(&tab, limit, method::<Emulation::SetFocusEmulationEnabled>(json!({
+                "enabled": true
             })))
             .map(drop),
             call(&tab, limit, method::<Page::AddScriptToEvaluateOnNewDocument>(json!({

@@ -141,6 +141,12 @@ pub struct MainDocument {
     pub ip: Option<String>,
     /// The body as received.
     pub body: Option<Body>,
+    /// Leaf certificate (DER) of an `https` document, as Chromium got it. Certificate errors
+    /// are ignored by the browser, so this may be an invalid one.
+    pub certificate: Option<Vec<u8>>,
+    /// Chromium's verdict on the connection (`securityState == "secure"`); `None` when it
+    /// gave none (plain HTTP says "insecure" too, so read it only with a certificate).
+    pub secure: Option<bool>,
 }
 
 /// One sub-resource the page loaded (or tried to).

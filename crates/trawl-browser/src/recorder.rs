@@ -39,6 +39,8 @@ pub(crate) struct DocResponse {
     pub headers: Vec<(String, String)>,
     pub mime_type: String,
     pub ip: Option<String>,
+    /// Chromium's security state of the response is `secure`.
+    pub secure: bool,
 }
 
 /// A download the page started.
@@ -251,6 +253,8 @@ impl PageState {
                 headers: object_headers(&r.headers),
                 mime_type: r.mime_type.clone(),
                 ip: r.remote_ip_address.clone(),
+                secure: r.security_state
+                    == headless_chrome::protocol::cdp::Security::SecurityState::Secure,
             };
             self.last_document = Some((p.request_id.clone(), doc));
         }

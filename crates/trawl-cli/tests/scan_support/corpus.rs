@@ -147,6 +147,16 @@ fn read_json(path: &Path) -> Value {
 /// Serves the corpus on OS-chosen ports and scans the URLs `pick` chooses from its list, with the
 /// lab's resolver map (which seals the scan: other names are refused, not looked up).
 pub async fn scan_corpus(env: &Env, dir: &Path, pick: impl Fn(&Served) -> Vec<String>) -> Served {
+    scan_corpus_with(env, dir, pick, &["--concurrency", "8"]).await
+}
+
+/// [`scan_corpus`] with other `trawl scan` flags (`--mode full`, the concurrency).
+pub async fn scan_corpus_with(
+    env: &Env,
+    dir: &Path,
+    pick: impl Fn(&Served) -> Vec<String>,
+    flags: &[&str],
+) -> Served {
     let lab = start_lab(&dir.join("phish"), Some(&dir.join("hosts-plan.tsv")), false).await;
     let served = Served::new(dir, &lab);
     let map: Vec<String> = lab.resolver_map().lines().map(String::from).collect();
@@ -154,14 +164,9 @@ pub async fn scan_corpus(env: &Env, dir: &Path, pick: impl Fn(&Served) -> Vec<St
     let list = env.write("urls.txt", &pick(&served));
 
     let resolve = resolve.to_str().unwrap();
-    let args = [
-        "scan",
-        "--concurrency",
-        "8",
-        "--resolve-file",
-        resolve,
-        list.to_str().unwrap(),
-    ];
+    let mut args = vec!["scan"];
+    args.extend_from_slice(flags);
+    args.extend(["--resolve-file", resolve, list.to_str().unwrap()]);
     let scan = env.run(&args).await;
     lab.shutdown().await;
     assert!(

@@ -12,6 +12,9 @@
 //! - Every sample is its own origin: sites that share an `ip:port` are one listener that routes by
 //!   the `Host` header. HTTPS, when enabled, listens on `port + offset` with a leaf certificate
 //!   (SANs: every hostname on that listener plus its IP) signed by a lab CA made at start.
+//!   Each site's HTTP port answers TLS too, with the same kind of leaf: a connection opening
+//!   with a TLS handshake byte gets TLS (browsers upgrade HSTS-preloaded names such as
+//!   `*.pages.dev` to `https://` on the same port), anything else plain HTTP.
 //! - Without a plan, each immediate subfolder of the sites folder becomes a site, in sorted
 //!   order: hostname `<folder>.lab.test`, IP `127.0.10.N` (N = 1, 2, …; after `.254` the third
 //!   octet moves on), port 8080. A subfolder holding a `site/` folder (the corpus layout) serves
@@ -26,6 +29,7 @@ pub mod hostile;
 mod plan;
 mod serve;
 mod site;
+mod sniff;
 mod tls;
 
 use std::fmt;

@@ -2,6 +2,8 @@
 //! server per listener until [`LabServer::shutdown`].
 //!
 //! Sites sharing an `ip:port` become one listener; its HTTPS twin listens on `port + offset`.
+//! A site's HTTP port also answers TLS (see [`super::sniff`]: browsers upgrade HSTS-preloaded
+//! names like `*.dev` to HTTPS on the same port), so the lab CA is always made.
 //! Hostile listeners (only with `test_routes`) bind `127.0.0.1` on OS-chosen ports. Nothing is
 //! spawned until every socket is bound, so a failed start leaves nothing running.
 
@@ -17,6 +19,7 @@ use tracing::{info, warn};
 
 use super::plan::{self, SitePlan};
 use super::site::{self, ListenerState, Site};
+use super::sniff::SniffListener;
 use super::tls::{self, LabCa, TlsListener};
 use super::{
     HOSTILE_TLS_HOST, HostileEndpoints, LabError, LabListener, LabOptions, LabSite, ListenerRole,
@@ -66,6 +69,8 @@ pub struct LabServer {
 /// A bound socket waiting to be served.
 enum Pending {
     Http(TcpListener, ListenerState),
+    /// A site's HTTP port: plain HTTP, or TLS when the client opens with a handshake.
+    HttpOrTls(TcpListener, SocketAddr, TlsAcceptor, ListenerState),
     Https(TcpListener, SocketAddr, TlsAcceptor, ListenerState),
     TlsHang(TcpListener),
 }
@@ -84,10 +89,8 @@ impl LabServer {
         }
 
         let https = opts.https_port_offset;
-        let ca = match https.is_some() || opts.test_routes || opts.ca_out.is_some() {
-            true => Some(LabCa::new()?),
-            false => None,
-        };
+        // Always made: every site's HTTP port answers TLS too (a P-256 key pair, cheap).
+        let ca = Some(LabCa::new()?);
         if let (Some(ca), Some(path)) = (&ca, &opts.ca_out) {
             std::fs::write(path, ca.pem()).map_err(|source| LabError::CaOut {
                 path: path.clone(),
@@ -209,7 +212,14 @@ impl Binder {
             tls: false,
             role: ListenerRole::Sites(hostnames.clone()),
         });
-        self.pending.push(Pending::Http(http.0, state));
+        match ca {
+            Some(ca) => {
+                let acceptor = ca.leaf(&hostnames, ip)?;
+                let pending = Pending::HttpOrTls(http.0, http.1, acceptor, state);
+                self.pending.push(pending);
+            }
+            None => self.pending.push(Pending::Http(http.0, state)),
+        }
 
         let mut https_port = None;
         if let (Some(offset), Some(ca)) = (https_offset, ca) {
@@ -398,6 +408,18 @@ fn spawn_all(pending: Vec<Pending>, shutdown: &Shutdown) -> Vec<JoinHandle<()>> 
             Pending::Https(tcp, local, acceptor, state) => {
                 let (listener, accept_task) =
                     TlsListener::spawn(tcp, local, acceptor, shutdown.clone());
+                let server =
+                    axum::serve(listener, site::router(state)).with_graceful_shutdown(signal);
+                tasks.push(accept_task);
+                tasks.push(tokio::spawn(async move {
+                    if let Err(e) = server.await {
+                        warn!(%local, error = %e, "lab listener failed");
+                    }
+                }));
+            }
+            Pending::HttpOrTls(tcp, local, acceptor, state) => {
+                let (listener, accept_task) =
+                    SniffListener::spawn(tcp, local, acceptor, shutdown.clone());
                 let server =
                     axum::serve(listener, site::router(state)).with_graceful_shutdown(signal);
                 tasks.push(accept_task);

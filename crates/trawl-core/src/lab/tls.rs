@@ -38,7 +38,7 @@ pub const EXPIRED_TLS_HOST: &str = "expired.lab.test";
 pub const SELF_SIGNED_TLS_HOST: &str = "self-signed.lab.test";
 
 /// How long a client may take to complete a TLS handshake.
-const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The lab's certificate authority, made at start.
 pub(crate) struct LabCa {
@@ -212,7 +212,7 @@ impl TlsListener {
 }
 
 /// Runs one server handshake, bounded by [`HANDSHAKE_TIMEOUT`]; failures are logged.
-async fn handshake(
+pub(crate) async fn handshake(
     acceptor: &TlsAcceptor,
     tcp: TcpStream,
     local: SocketAddr,

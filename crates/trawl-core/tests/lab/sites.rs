@@ -247,3 +247,30 @@ async fn refuses_outside_ips_and_names_the_busy_address() {
     assert!(matches!(err, LabError::Bind { .. }), "{err}");
     assert!(err.to_string().contains(&addr.to_string()), "{err}");
 }
+
+/// Regression (full capture of `ufggfnh2.pages.dev`): Chromium upgrades HSTS-preloaded names
+/// to `https://` on the same port, so a site's HTTP port must answer a TLS client too — with
+/// a lab certificate for the site — and keep answering plain HTTP.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_site_http_port_answers_tls_as_well() {
+    let (_dir, plan) = shared_listener_fixture();
+    let sites_dir = plan.parent().unwrap().to_path_buf();
+    let opts = LabOptions {
+        https_port_offset: None,
+        ..options(&sites_dir, Some(plan))
+    };
+    let lab = LabServer::start(opts).await.unwrap();
+    let site = &lab.sites()[0];
+    let client = client_for(&lab);
+
+    let plain = client.get(&site.entry_url).send().await.unwrap();
+    assert_eq!(plain.text().await.unwrap(), "site A");
+    // The same port, upgraded: the lab CA-signed leaf names the host, so this verifies.
+    let upgraded = site.entry_url.replacen("http://", "https://", 1);
+    let tls = client.get(&upgraded).send().await.unwrap();
+    assert_eq!(tls.status(), 200);
+    assert_eq!(tls.text().await.unwrap(), "site A");
+    let (status, _) = raw_get(SocketAddr::new(site.ip, site.port), "b.lab.test", "/").await;
+    assert_eq!(status, 200, "plain HTTP still routes by Host");
+    lab.shutdown().await;
+}

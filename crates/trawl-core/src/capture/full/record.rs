@@ -6,7 +6,9 @@
 //! main document that answered (a blocked or failed last hop stays in the chain with its
 //! error); `rendered_dom` and the screenshots show what the browser displayed at the end.
 //! A `data:` hop carries its decoded payload, as in fast mode. A blob-store failure is
-//! recorded as the body's error, never raised.
+//! recorded as the body's error, never raised. The browser ignores certificate errors; the
+//! final `https` document's certificate is described as in fast mode (`tls`), with Chromium's
+//! own verdict standing in for the trust probe.
 
 use url::Url;
 
@@ -17,8 +19,10 @@ use crate::capture::charset;
 use crate::capture::data_url;
 use crate::capture::model::{
     AssetType, BlockedRequest, Capture, CapturedAsset, FetchedBody, Hop, HopKind, ScreenshotInfo,
+    TlsCertInfo,
 };
 use crate::capture::resolve::{ResolverMap, ip_literal};
+use crate::capture::tls::{self, Trust};
 
 /// Fills `capture` from `page`.
 pub fn fill(capture: &mut Capture, page: &PageResult, blobs: &BlobStore, map: &ResolverMap) {
@@ -61,6 +65,7 @@ pub fn fill(capture: &mut Capture, page: &PageResult, blobs: &BlobStore, map: &R
                 .or(capture.fragment.take());
             let host = url.host_str().unwrap_or_default();
             capture.dns = ip_literal(host).or_else(|| map.lookup(host));
+            capture.tls = certificate(main, host);
         }
         if capture
             .error
@@ -99,6 +104,19 @@ pub fn fill(capture: &mut Capture, page: &PageResult, blobs: &BlobStore, map: &R
         icon
     });
     capture.screenshot = screenshots(page, blobs, capture);
+}
+
+/// The final document's certificate and its problems. Chromium judged the connection while
+/// ignoring certificate errors: anything but "secure" is recorded as an untrusted issuer
+/// (expiry, self-signing and a name mismatch are found from the certificate itself).
+fn certificate(main: &trawl_browser::MainDocument, host: &str) -> Option<TlsCertInfo> {
+    let der = main.certificate.as_deref()?;
+    let trust = match main.secure {
+        Some(true) => Trust::Trusted,
+        Some(false) => Trust::Untrusted("Chromium: certificate error ignored".to_owned()),
+        None => Trust::Unknown("no verdict from Chromium".to_owned()),
+    };
+    tls::describe(der, host, chrono::Utc::now(), &trust).ok()
 }
 
 /// Chromium refuses a top-level navigation to a `data:` URL without any event; a meta

@@ -193,3 +193,32 @@ async fn redirects_are_recorded_hop_by_hop_and_outside_hosts_are_blocked() {
     full.shutdown();
     lab.shutdown().await;
 }
+
+/// Regression (sample 05, `*.pages.dev`: Chromium upgrades HSTS-preloaded names to HTTPS and
+/// the lab's certificate is not one it trusts): pages with bad certificates are captured, and
+/// what is wrong with the certificate is recorded.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_certificates_are_captured_and_recorded() {
+    if !chromium_present() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let lab = lab(dir.path()).await;
+    let full = capturer(dir.path(), Duration::from_secs(20));
+    let expired = lab.hostile().unwrap().expired_tls;
+
+    let url = Url::parse(&format!("https://{expired}/__lab/page/ok")).unwrap();
+    let c = full.capture(&url).await;
+    assert_eq!(c.http_status, Some(200), "{}", summary(&c));
+    assert!(c.screenshot.is_some(), "{}", summary(&c));
+    let tls = c.tls.as_ref().expect("the certificate is recorded");
+    assert!(!tls.valid);
+    assert!(tls.problems.iter().any(|p| p == "expired"), "{tls:?}");
+    assert!(
+        tls.problems.iter().any(|p| p == "untrusted issuer"),
+        "{tls:?}"
+    );
+
+    full.shutdown();
+    lab.shutdown().await;
+}
