@@ -13,7 +13,6 @@ use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::Duration;
 
 use axum::serve::Listener;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -24,7 +23,7 @@ use tokio_native_tls::{TlsAcceptor, TlsStream};
 use tracing::debug;
 
 use super::serve::Shutdown;
-use super::tls::{HANDSHAKE_TIMEOUT, handshake};
+use super::tls::{HANDSHAKE_TIMEOUT, accept_prepared, handshake};
 
 /// First byte of a TLS handshake record (RFC 8446 §5.1, `ContentType.handshake`).
 const TLS_HANDSHAKE_RECORD: u8 = 0x16;
@@ -56,32 +55,9 @@ impl SniffListener {
         acceptor: TlsAcceptor,
         shutdown: Shutdown,
     ) -> (SniffListener, JoinHandle<()>) {
-        let (tx, incoming) = mpsc::channel(64);
-        let task = tokio::spawn(async move {
-            loop {
-                let (stream, peer) = tokio::select! {
-                    _ = shutdown.wait() => break,
-                    accepted = tcp.accept() => match accepted {
-                        Ok(pair) => pair,
-                        Err(e) => {
-                            debug!(%local, error = %e, "lab: accept failed");
-                            tokio::time::sleep(Duration::from_millis(50)).await;
-                            continue;
-                        }
-                    },
-                };
-                let (acceptor, tx, shutdown) = (acceptor.clone(), tx.clone(), shutdown.clone());
-                tokio::spawn(async move {
-                    tokio::select! {
-                        _ = shutdown.wait() => {}
-                        sniffed = sniff(&acceptor, stream, local, peer) => {
-                            if let Some(stream) = sniffed {
-                                let _ = tx.send((stream, peer)).await;
-                            }
-                        }
-                    }
-                });
-            }
+        let (incoming, task) = accept_prepared(tcp, local, shutdown, move |stream, peer| {
+            let acceptor = acceptor.clone();
+            async move { sniff(&acceptor, stream, local, peer).await }
         });
         (SniffListener { incoming, local }, task)
     }

@@ -180,35 +180,58 @@ impl TlsListener {
         acceptor: TlsAcceptor,
         shutdown: Shutdown,
     ) -> (TlsListener, JoinHandle<()>) {
-        let (tx, incoming) = mpsc::channel(64);
-        let task = tokio::spawn(async move {
-            loop {
-                let (tcp_stream, peer) = tokio::select! {
-                    _ = shutdown.wait() => break,
-                    accepted = tcp.accept() => match accepted {
-                        Ok(pair) => pair,
-                        Err(e) => {
-                            debug!(%local, error = %e, "lab: accept failed");
-                            tokio::time::sleep(Duration::from_millis(50)).await;
-                            continue;
-                        }
-                    },
-                };
-                let (acceptor, tx, shutdown) = (acceptor.clone(), tx.clone(), shutdown.clone());
-                tokio::spawn(async move {
-                    tokio::select! {
-                        _ = shutdown.wait() => {}
-                        done = handshake(&acceptor, tcp_stream, local, peer) => {
-                            if let Some(tls) = done {
-                                let _ = tx.send((tls, peer)).await;
-                            }
-                        }
-                    }
-                });
-            }
+        let (incoming, task) = accept_prepared(tcp, local, shutdown, move |stream, peer| {
+            let acceptor = acceptor.clone();
+            async move { handshake(&acceptor, stream, local, peer).await }
         });
         (TlsListener { incoming, local }, task)
     }
+}
+
+/// Accepts on `tcp` until shutdown and runs `prepare` (a TLS handshake, a protocol sniff) on
+/// each connection concurrently, so one slow client never holds up the others. What
+/// `prepare` returns is queued for the listener; what it drops is gone. Accept errors are
+/// logged at `debug` and retried after a short pause.
+pub(crate) fn accept_prepared<S, F, Fut>(
+    tcp: TcpListener,
+    local: SocketAddr,
+    shutdown: Shutdown,
+    prepare: F,
+) -> (mpsc::Receiver<(S, SocketAddr)>, JoinHandle<()>)
+where
+    S: Send + 'static,
+    F: Fn(TcpStream, SocketAddr) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = Option<S>> + Send + 'static,
+{
+    let (tx, incoming) = mpsc::channel(64);
+    let task = tokio::spawn(async move {
+        loop {
+            let (stream, peer) = tokio::select! {
+                _ = shutdown.wait() => break,
+                accepted = tcp.accept() => match accepted {
+                    Ok(pair) => pair,
+                    Err(e) => {
+                        debug!(%local, error = %e, "lab: accept failed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                },
+            };
+            let (tx, shutdown) = (tx.clone(), shutdown.clone());
+            let prepared = prepare(stream, peer);
+            tokio::spawn(async move {
+                tokio::select! {
+                    _ = shutdown.wait() => {}
+                    done = prepared => {
+                        if let Some(stream) = done {
+                            let _ = tx.send((stream, peer)).await;
+                        }
+                    }
+                }
+            });
+        }
+    });
+    (incoming, task)
 }
 
 /// Runs one server handshake, bounded by [`HANDSHAKE_TIMEOUT`]; failures are logged.
