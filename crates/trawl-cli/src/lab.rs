@@ -57,6 +57,9 @@ pub async fn run(cmd: LabCommand) -> Result<()> {
 }
 
 async fn serve(args: ServeArgs) -> Result<()> {
+    if !args.sites_dir.is_dir() {
+        bail!("sites folder {} does not exist or is not a folder", args.sites_dir.display());
+    }
     if !args.no_https && args.https_port_offset == 0 {
         bail!("--https-port-offset must be at least 1 (or use --no-https)");
     }

@@ -90,6 +90,14 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // `trawl targets list | head`: a closed pipe ends the process quietly, as for other tools.
+    // SAFETY: called first thing, before any thread starts; restores the default action.
+    unsafe {
+        let _ = nix::sys::signal::signal(
+            nix::sys::signal::Signal::SIGPIPE,
+            nix::sys::signal::SigHandler::SigDfl,
+        );
+    }
     let cli = Cli::parse();
     let data_dir = cli
         .data_dir

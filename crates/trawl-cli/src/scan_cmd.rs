@@ -153,11 +153,10 @@ async fn scan(
     worker.await??;
     // Full mode: stop the browser pool (waits for running pages, kills the browsers).
     tokio::task::spawn_blocking(move || capture_job.shutdown()).await?;
-    scan::finish(&pool, scan_id).await?;
-    eprintln!("{}", progress_line(&progress, started.elapsed()));
-    if interrupted {
-        eprintln!("interrupted: unfinished targets stay queued; `trawl worker` continues them");
+    if !interrupted {
+        scan::finish(&pool, scan_id).await?;
     }
+    eprintln!("{}", progress_line(&progress, started.elapsed()));
 
     let filter = TargetFilter {
         scan_id: Some(scan_id),
@@ -170,6 +169,10 @@ async fn scan(
         }
     } else {
         crate::targets_cmd::print_table(&rows);
+    }
+    if interrupted {
+        let waiting = rows.iter().filter(|r| r.status == "QUEUED").count();
+        anyhow::bail!("interrupted: {waiting} targets stay queued; `trawl worker` captures them");
     }
     Ok(())
 }

@@ -82,6 +82,7 @@ pub fn init(data_dir: Option<&Path>, verbose: bool, quiet: bool) -> LogGuard {
         });
     let console_level = if quiet { Level::WARN } else { Level::TRACE };
     let console = tracing_subscriber::fmt::layer()
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr)
         .with_target(false)
         .with_filter(tracing_subscriber::filter::LevelFilter::from_level(
@@ -90,8 +91,11 @@ pub fn init(data_dir: Option<&Path>, verbose: bool, quiet: bool) -> LogGuard {
 
     let (file_layer, guard) = match data_dir.and_then(file_writer) {
         Some((writer, guard)) => {
+            // Own field formatter: span fields formatted (with colours) for the console are
+            // cached per formatter type and would otherwise be reused in the file.
             let layer = tracing_subscriber::fmt::layer()
                 .with_ansi(false)
+                .fmt_fields(PlainFields)
                 .with_writer(writer);
             (Some(layer), Some(guard))
         }
@@ -175,6 +179,19 @@ pub async fn prune(pool: &PgPool, retention_days: u32) -> Result<u64, sqlx::Erro
         .execute(pool)
         .await?;
     Ok(done.rows_affected())
+}
+
+/// Field formatting for the log files: the default format, cached apart from the console's.
+struct PlainFields;
+
+impl<'w> tracing_subscriber::fmt::FormatFields<'w> for PlainFields {
+    fn format_fields<R: tracing_subscriber::field::RecordFields>(
+        &self,
+        writer: tracing_subscriber::fmt::format::Writer<'w>,
+        fields: R,
+    ) -> std::fmt::Result {
+        tracing_subscriber::fmt::format::DefaultFields::new().format_fields(writer, fields)
+    }
 }
 
 /// Copies WARN/ERROR events of Trawl's modules to the database sink.

@@ -141,7 +141,7 @@ impl EmbeddedServer {
                 message: format!("pg_ctl stop failed: {}", stderr_line(&out)),
             });
         }
-        tracing::info!(cluster = %self.location(), "embedded postgres stopped");
+        tracing::debug!(cluster = %self.location(), "embedded postgres stopped");
         Ok(())
     }
 
@@ -238,7 +238,7 @@ impl EmbeddedServer {
             && self.pg_isready()
         {
             let cluster = self.location();
-            tracing::info!(pid, %cluster, "attached to running embedded postgres");
+            tracing::debug!(pid, %cluster, "attached to running embedded postgres");
             return Ok(());
         }
 
@@ -255,7 +255,7 @@ impl EmbeddedServer {
         for attempt in 0..10 {
             let out = self.pg_ctl(&["start", "-w", "-t", "60", "-l", &log.to_string_lossy()])?;
             if out.status.success() {
-                tracing::info!(cluster = %self.location(), "embedded postgres started");
+                tracing::debug!(cluster = %self.location(), "embedded postgres started");
                 return Ok(());
             }
             if self.server_pid().is_some() && self.pg_isready() {

@@ -68,7 +68,7 @@ pub async fn load(pool: &PgPool, version: i64) -> Result<Compiled, sqlx::Error> 
     for e in &errors {
         tracing::warn!("rule left out: {e}");
     }
-    tracing::info!(
+    tracing::debug!(
         signatures = rules.len(),
         alerts = alert_rules.len(),
         version,
