@@ -78,11 +78,18 @@ pub async fn run(ctx: &Context, cmd: CampaignsCommand) -> Result<()> {
     ctx.with_db(|db| async move {
         let pool = db.pool();
         match cmd {
-            CampaignsCommand::List { json } => print(&campaigns(pool, None).await?, json),
+            CampaignsCommand::List { json } => {
+                let found = campaigns(pool, None).await?;
+                if json {
+                    return print(&found, true);
+                }
+                print_summary(&found);
+                Ok(())
+            }
             CampaignsCommand::Show { key, json } => {
                 let found = campaigns(pool, Some(&key)).await?;
                 if found.is_empty() {
-                    bail!("no campaign {key}");
+                    bail!("no campaign {key:?} (keys look like c-967f2ce532; see `trawl campaigns list`)");
                 }
                 print(&found, json)
             }
@@ -98,7 +105,7 @@ pub async fn run(ctx: &Context, cmd: CampaignsCommand) -> Result<()> {
             }
             CampaignsCommand::Generic { kind, value, note } => {
                 if kind != "library" && link::kinds::kind(&kind).is_none() {
-                    bail!("unknown pivot kind {kind}");
+                    bail!("unknown pivot kind {kind:?}; use one of {}", kind_names());
                 }
                 link::mark_generic(pool, &kind, &value, note.as_deref()).await?;
                 println!("{kind} {value} is generic; run `trawl campaigns recluster`");
@@ -113,6 +120,44 @@ pub async fn run(ctx: &Context, cmd: CampaignsCommand) -> Result<()> {
         }
     })
     .await
+}
+
+/// One line per campaign: key, size, label and the kinds of evidence that bind it.
+fn print_summary(found: &[link::export::Campaign]) {
+    println!(
+        "{:<14} {:>7}  {:<28} linked by",
+        "campaign", "members", "label"
+    );
+    for c in found {
+        let mut kinds: Vec<&str> = c
+            .members
+            .iter()
+            .flat_map(|m| m.evidence.iter().map(|e| e.kind.as_str()))
+            .collect();
+        kinds.sort_unstable();
+        kinds.dedup();
+        let label = c.label.as_deref().unwrap_or("-");
+        println!(
+            "{:<14} {:>7}  {:<28} {}",
+            c.key,
+            c.members.len(),
+            label,
+            kinds.join(", ")
+        );
+    }
+    println!(
+        "\n{} campaigns; `trawl campaigns show KEY` gives each member's evidence",
+        found.len()
+    );
+}
+
+/// The pivot kind names, for error messages.
+fn kind_names() -> String {
+    link::kinds::KINDS
+        .iter()
+        .map(|k| k.name)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn print(found: &[link::export::Campaign], json: bool) -> Result<()> {
@@ -144,6 +189,13 @@ pub async fn run_graph(ctx: &Context, cmd: GraphCommand) -> Result<()> {
 }
 
 pub async fn run_pivot(ctx: &Context, args: PivotArgs) -> Result<()> {
+    if link::kinds::kind(&args.kind).is_none() {
+        bail!(
+            "unknown pivot kind {:?}; use one of {}",
+            args.kind,
+            kind_names()
+        );
+    }
     ctx.with_db(|db| async move {
         for (id, url) in link::pivot(db.pool(), &args.kind, &args.value).await? {
             match args.json {
