@@ -27,7 +27,7 @@ pub fn decode(url: &Url) -> Result<DataUrl, String> {
         .ok_or_else(|| "data: URL without a comma".to_owned())?;
 
     let media_type = media_type.trim();
-    let raw = percent_decode(payload.as_bytes());
+    let raw: Vec<u8> = percent_encoding::percent_decode(payload.as_bytes()).collect();
     let (media_type, bytes) = match strip_base64_suffix(media_type) {
         Some(rest) => {
             let cleaned: Vec<u8> = raw
@@ -78,26 +78,6 @@ fn forgiving_base64(data: &[u8]) -> Option<Vec<u8>> {
         .ok()
 }
 
-fn percent_decode(input: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(input.len());
-    let mut i = 0;
-    while i < input.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        if input[i] == b'%'
-            && let (Some(h), Some(l)) = (
-                input.get(i + 1).and_then(|&b| hex(b)),
-                input.get(i + 2).and_then(|&b| hex(b)),
-            )
-        {
-            out.push((h * 16 + l) as u8);
-            i += 3;
-            continue;
-        }
-        out.push(input[i]);
-        i += 1;
-    }
-    out
-}
 
 /// A short form of a long `data:` URL for display and hop records.
 pub fn abbreviate(url: &str, max: usize) -> String {

@@ -114,7 +114,9 @@ pub async fn serve_dir(root: std::path::PathBuf) -> SocketAddr {
     let handler = move |uri: Uri| {
         let root = root.clone();
         async move {
-            let relative = percent_decode(uri.path().trim_start_matches('/'));
+            let relative = percent_encoding::percent_decode_str(uri.path().trim_start_matches('/'))
+                .decode_utf8_lossy()
+                .into_owned();
             if relative.split('/').any(|part| part == "..") {
                 return StatusCode::FORBIDDEN.into_response();
             }
@@ -144,30 +146,6 @@ fn content_type(path: &str) -> &'static str {
     }
 }
 
-fn percent_decode(path: &str) -> String {
-    let bytes = path.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok());
-        match hex
-            .and_then(|h| u8::from_str_radix(h, 16).ok())
-            .filter(|_| bytes[i] == b'%')
-        {
-            Some(byte) => {
-                out.push(byte);
-                i += 3;
-            }
-            None => {
-                out.push(bytes[i]);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
 
 /// A capturer with a sealed resolver map (`lines`, `host=ip` each) and a temporary blob
 /// store. Keep the returned directory alive for as long as the blobs are read.

@@ -206,30 +206,9 @@ fn attribute_segments(el: &scraper::node::Element, out: &mut Vec<Segment>) {
     }
 }
 
-/// Decodes `%XX` escapes (invalid UTF-8 replaced); text without `%` is returned as is.
+/// Decodes `%XX` escapes (invalid escapes kept, invalid UTF-8 replaced).
 fn percent_decode(value: &str) -> String {
-    if !value.contains('%') {
-        return value.to_string();
-    }
-    let bytes = value.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok());
-        match (bytes[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
-            (b'%', Some(byte)) => {
-                out.push(byte);
-                i += 3;
-            }
-            (b, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    percent_encoding::percent_decode_str(value).decode_utf8_lossy().into_owned()
 }
 
 #[cfg(test)]
