@@ -254,7 +254,9 @@ pub fn split_http_url(url: &str) -> Option<(String, u16, String)> {
 
 /// Decodes `%XX` escapes (invalid escapes are kept as written).
 pub fn percent_decode(text: &str) -> String {
-    percent_encoding::percent_decode_str(text).decode_utf8_lossy().into_owned()
+    percent_encoding::percent_decode_str(text)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// Splits CSV text into records (quoted fields may hold commas, quotes and line breaks).

@@ -78,7 +78,6 @@ fn forgiving_base64(data: &[u8]) -> Option<Vec<u8>> {
         .ok()
 }
 
-
 /// A short form of a long `data:` URL for display and hop records.
 pub fn abbreviate(url: &str, max: usize) -> String {
     if url.len() <= max {

@@ -146,7 +146,6 @@ fn content_type(path: &str) -> &'static str {
     }
 }
 
-
 /// A capturer with a sealed resolver map (`lines`, `host=ip` each) and a temporary blob
 /// store. Keep the returned directory alive for as long as the blobs are read.
 pub fn capturer(lines: &str, options: CaptureOptions) -> (tempfile::TempDir, FastCapturer) {

@@ -208,7 +208,9 @@ fn attribute_segments(el: &scraper::node::Element, out: &mut Vec<Segment>) {
 
 /// Decodes `%XX` escapes (invalid escapes kept, invalid UTF-8 replaced).
 fn percent_decode(value: &str) -> String {
-    percent_encoding::percent_decode_str(value).decode_utf8_lossy().into_owned()
+    percent_encoding::percent_decode_str(value)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 #[cfg(test)]
