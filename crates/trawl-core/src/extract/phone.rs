@@ -459,7 +459,7 @@ fn consistent_separators(text: &str, seps: &[(usize, usize)], plus: bool) -> boo
     kinds.all(|k| Some(k) == first)
 }
 
-/// The ten NANP digits when the groups are laid out as `[1] NPA NXX XXXX`.
+/// The ten NANP digits when the groups are laid out as `[1] NPA NXX xxxx`.
 fn nanp_layout(parts: &[&str], groups: &[Group]) -> Option<String> {
     let lens: Vec<usize> = parts.iter().map(|p| p.len()).collect();
     let skip = match lens.as_slice() {

@@ -19,8 +19,8 @@ use tracing::{info, warn};
 
 use super::plan::{self, SitePlan};
 use super::site::{self, ListenerState, Site};
-use super::sniff::SniffListener;
-use super::tls::{self, LabCa, TlsListener};
+use super::sniff::sniff_listener;
+use super::tls::{self, LabCa, tls_listener};
 use super::{
     HOSTILE_TLS_HOST, HostileEndpoints, LabError, LabListener, LabOptions, LabSite, ListenerRole,
     PortPolicy,
@@ -391,48 +391,40 @@ fn canonical_sites(group: &[&SitePlan]) -> Result<Vec<Site>, LabError> {
 fn spawn_all(pending: Vec<Pending>, shutdown: &Shutdown) -> Vec<JoinHandle<()>> {
     let mut tasks = Vec::new();
     for item in pending {
-        let signal = {
-            let shutdown = shutdown.clone();
-            async move { shutdown.wait().await }
-        };
         match item {
-            Pending::Http(tcp, state) => {
-                let local = state.local;
-                let server = axum::serve(tcp, site::router(state)).with_graceful_shutdown(signal);
-                tasks.push(tokio::spawn(async move {
-                    if let Err(e) = server.await {
-                        warn!(%local, error = %e, "lab listener failed");
-                    }
-                }));
-            }
+            Pending::Http(tcp, state) => tasks.push(serve_site(tcp, state, shutdown)),
             Pending::Https(tcp, local, acceptor, state) => {
-                let (listener, accept_task) =
-                    TlsListener::spawn(tcp, local, acceptor, shutdown.clone());
-                let server =
-                    axum::serve(listener, site::router(state)).with_graceful_shutdown(signal);
+                let (listener, accept_task) = tls_listener(tcp, local, acceptor, shutdown.clone());
                 tasks.push(accept_task);
-                tasks.push(tokio::spawn(async move {
-                    if let Err(e) = server.await {
-                        warn!(%local, error = %e, "lab listener failed");
-                    }
-                }));
+                tasks.push(serve_site(listener, state, shutdown));
             }
             Pending::HttpOrTls(tcp, local, acceptor, state) => {
                 let (listener, accept_task) =
-                    SniffListener::spawn(tcp, local, acceptor, shutdown.clone());
-                let server =
-                    axum::serve(listener, site::router(state)).with_graceful_shutdown(signal);
+                    sniff_listener(tcp, local, acceptor, shutdown.clone());
                 tasks.push(accept_task);
-                tasks.push(tokio::spawn(async move {
-                    if let Err(e) = server.await {
-                        warn!(%local, error = %e, "lab listener failed");
-                    }
-                }));
+                tasks.push(serve_site(listener, state, shutdown));
             }
             Pending::TlsHang(tcp) => tasks.push(tls::spawn_tls_hang(tcp, shutdown.clone())),
         }
     }
     tasks
+}
+
+/// Serve a site's router on `listener` until shutdown; a failure is logged with the address.
+fn serve_site<L>(listener: L, state: ListenerState, shutdown: &Shutdown) -> JoinHandle<()>
+where
+    L: axum::serve::Listener,
+    L::Addr: std::fmt::Debug,
+{
+    let local = state.local;
+    let shutdown = shutdown.clone();
+    let server = axum::serve(listener, site::router(state))
+        .with_graceful_shutdown(async move { shutdown.wait().await });
+    tokio::spawn(async move {
+        if let Err(e) = server.await {
+            warn!(%local, error = %e, "lab listener failed");
+        }
+    })
 }
 
 #[cfg(test)]

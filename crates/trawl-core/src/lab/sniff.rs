@@ -2,7 +2,7 @@
 //!
 //! Browsers upgrade `http://host:PORT/` to `https://host:PORT/` *on the same port* for names on
 //! their built-in HSTS preload list (every `.dev`, `.app`, … host), so a lab serving only plain
-//! HTTP there cannot be captured by a browser. [`SniffListener`] peeks at the first byte of
+//! HTTP there cannot be captured by a browser. [`sniff_listener`] peeks at the first byte of
 //! every accepted connection: `0x16` (a TLS handshake record, i.e. a ClientHello) runs the
 //! server handshake with the listener's lab certificate; anything else is served as plain HTTP.
 //! A connection that sends nothing within [`super::tls::HANDSHAKE_TIMEOUT`] (a browser's
@@ -14,16 +14,14 @@ use std::net::SocketAddr;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use axum::serve::Listener;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_native_tls::{TlsAcceptor, TlsStream};
 use tracing::debug;
 
 use super::serve::Shutdown;
-use super::tls::{HANDSHAKE_TIMEOUT, accept_prepared, handshake};
+use super::tls::{HANDSHAKE_TIMEOUT, PreparedListener, accept_prepared, handshake};
 
 /// First byte of a TLS handshake record (RFC 8446 §5.1, `ContentType.handshake`).
 const TLS_HANDSHAKE_RECORD: u8 = 0x16;
@@ -41,26 +39,17 @@ pub(crate) fn is_tls_start(first: u8) -> bool {
     first == TLS_HANDSHAKE_RECORD
 }
 
-/// An axum [`Listener`] yielding plain and TLS connections from one TCP port.
-pub(crate) struct SniffListener {
-    incoming: mpsc::Receiver<(SniffedStream, SocketAddr)>,
+/// A listener yielding plain and TLS connections from one TCP port; the task ends at shutdown.
+pub(crate) fn sniff_listener(
+    tcp: TcpListener,
     local: SocketAddr,
-}
-
-impl SniffListener {
-    /// Starts accepting on `tcp`; the returned task ends at shutdown.
-    pub(crate) fn spawn(
-        tcp: TcpListener,
-        local: SocketAddr,
-        acceptor: TlsAcceptor,
-        shutdown: Shutdown,
-    ) -> (SniffListener, JoinHandle<()>) {
-        let (incoming, task) = accept_prepared(tcp, local, shutdown, move |stream, peer| {
-            let acceptor = acceptor.clone();
-            async move { sniff(&acceptor, stream, local, peer).await }
-        });
-        (SniffListener { incoming, local }, task)
-    }
+    acceptor: TlsAcceptor,
+    shutdown: Shutdown,
+) -> (PreparedListener<SniffedStream>, JoinHandle<()>) {
+    accept_prepared(tcp, local, shutdown, move |stream, peer| {
+        let acceptor = acceptor.clone();
+        async move { sniff(&acceptor, stream, local, peer).await }
+    })
 }
 
 /// Peeks at the first byte and hands the connection on as plain or TLS.
@@ -84,23 +73,6 @@ async fn sniff(
     }
     let tls = handshake(acceptor, stream, local, peer).await?;
     Some(SniffedStream::Tls(Box::new(tls)))
-}
-
-impl Listener for SniffListener {
-    type Io = SniffedStream;
-    type Addr = SocketAddr;
-
-    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
-        match self.incoming.recv().await {
-            Some(conn) => conn,
-            // The accept task has stopped (shutdown): axum stops on its own signal.
-            None => std::future::pending().await,
-        }
-    }
-
-    fn local_addr(&self) -> io::Result<Self::Addr> {
-        Ok(self.local)
-    }
 }
 
 impl AsyncRead for SniffedStream {

@@ -5,7 +5,7 @@
 //! makes a leaf whose validity ended in the past and a self-signed leaf. Keys are ECDSA P-256
 //! and live only as long as the process.
 //!
-//! [`TlsListener`] plugs TLS into axum's server: a background task accepts TCP and runs each
+//! [`PreparedListener`] plugs TLS into axum's server: a background task accepts TCP and runs each
 //! handshake in its own task (bounded by [`HANDSHAKE_TIMEOUT`], so a silent client never blocks
 //! others); finished streams are handed to axum. Failed handshakes are logged at `debug` and
 //! dropped. [`spawn_tls_hang`] is the listener that never answers a ClientHello.
@@ -166,26 +166,24 @@ fn tls_error<E: std::fmt::Display>(what: &str) -> impl Fn(E) -> LabError + '_ {
     }
 }
 
-/// An axum [`Listener`] yielding connections whose TLS handshake has completed.
-pub(crate) struct TlsListener {
-    incoming: mpsc::Receiver<(TlsStream<TcpStream>, SocketAddr)>,
+/// An axum [`Listener`] yielding connections once they are prepared: TLS after a completed
+/// handshake, or plain/TLS after a protocol sniff (see [`accept_prepared`]).
+pub(crate) struct PreparedListener<S> {
+    incoming: mpsc::Receiver<(S, SocketAddr)>,
     local: SocketAddr,
 }
 
-impl TlsListener {
-    /// Starts accepting on `tcp`; the returned task ends at shutdown.
-    pub(crate) fn spawn(
-        tcp: TcpListener,
-        local: SocketAddr,
-        acceptor: TlsAcceptor,
-        shutdown: Shutdown,
-    ) -> (TlsListener, JoinHandle<()>) {
-        let (incoming, task) = accept_prepared(tcp, local, shutdown, move |stream, peer| {
-            let acceptor = acceptor.clone();
-            async move { handshake(&acceptor, stream, local, peer).await }
-        });
-        (TlsListener { incoming, local }, task)
-    }
+/// A listener whose connections completed their TLS handshake; the task ends at shutdown.
+pub(crate) fn tls_listener(
+    tcp: TcpListener,
+    local: SocketAddr,
+    acceptor: TlsAcceptor,
+    shutdown: Shutdown,
+) -> (PreparedListener<TlsStream<TcpStream>>, JoinHandle<()>) {
+    accept_prepared(tcp, local, shutdown, move |stream, peer| {
+        let acceptor = acceptor.clone();
+        async move { handshake(&acceptor, stream, local, peer).await }
+    })
 }
 
 /// Accepts on `tcp` until shutdown and runs `prepare` (a TLS handshake, a protocol sniff) on
@@ -197,7 +195,7 @@ pub(crate) fn accept_prepared<S, F, Fut>(
     local: SocketAddr,
     shutdown: Shutdown,
     prepare: F,
-) -> (mpsc::Receiver<(S, SocketAddr)>, JoinHandle<()>)
+) -> (PreparedListener<S>, JoinHandle<()>)
 where
     S: Send + 'static,
     F: Fn(TcpStream, SocketAddr) -> Fut + Send + 'static,
@@ -231,7 +229,7 @@ where
             });
         }
     });
-    (incoming, task)
+    (PreparedListener { incoming, local }, task)
 }
 
 /// Runs one server handshake, bounded by [`HANDSHAKE_TIMEOUT`]; failures are logged.
@@ -254,8 +252,11 @@ pub(crate) async fn handshake(
     }
 }
 
-impl Listener for TlsListener {
-    type Io = TlsStream<TcpStream>;
+impl<S> Listener for PreparedListener<S>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    type Io = S;
     type Addr = SocketAddr;
 
     async fn accept(&mut self) -> (Self::Io, Self::Addr) {
