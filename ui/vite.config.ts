@@ -11,5 +11,7 @@ export default defineConfig({
   test: {
     environment: "jsdom",
     setupFiles: ["./src/test-setup.ts"],
+    // browser-tests/ runs in real Chromium through `npm run test:browser`, not here.
+    include: ["src/**/*.test.{ts,tsx}"],
   },
 });

@@ -91,7 +91,7 @@ describe("App", () => {
   });
 
   it("asks again when startup finishes and shows the status", async () => {
-    vi.mocked(getDbStatus).mockRejectedValueOnce(starting).mockResolvedValueOnce(status);
+    vi.mocked(getDbStatus).mockRejectedValueOnce(starting).mockResolvedValue(status);
     render(<App />);
     await screen.findByText("Starting database…");
     await act(async () => {});
@@ -107,7 +107,7 @@ describe("App", () => {
     vi.mocked(getDbStatus)
       .mockRejectedValueOnce(error)
       .mockRejectedValueOnce(starting)
-      .mockResolvedValueOnce(status);
+      .mockResolvedValue(status);
     render(<App />);
     expect(retryDbStartup).not.toHaveBeenCalled();
 

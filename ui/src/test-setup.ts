@@ -1,7 +1,14 @@
-// Vitest setup: DOM matchers, and a clean DOM after every test.
+// Vitest setup: DOM matchers, a clean DOM and storage after every test, and a patient wait for
+// asynchronous UI (lazy views and mocked IPC resolve late when the machine is busy; a wait still
+// fails when the awaited element never appears).
 
 import "@testing-library/jest-dom/vitest";
-import { cleanup } from "@testing-library/react";
+import { cleanup, configure } from "@testing-library/react";
 import { afterEach } from "vitest";
 
-afterEach(() => cleanup());
+configure({ asyncUtilTimeout: 5000 });
+
+afterEach(() => {
+  cleanup();
+  localStorage.clear();
+});

@@ -15,6 +15,7 @@ import {
   type ScanProgressEvent,
   type UrlPreview,
 } from "../ipc";
+import { useNavigate } from "../navigate";
 import { PreviewTable } from "./PreviewTable";
 import { finishedCount, formatDuration, rateAndEta } from "./progressMath";
 
@@ -104,8 +105,15 @@ export function ScanView() {
       <h2 id="scan-title">Scan</h2>
 
       <div className={hovering ? "drop-zone hovering" : "drop-zone"} data-testid="drop-zone">
-        {paths.length === 0 ? (
-          <p>Drop URL-list files anywhere on this window (text, CSV, JSON), or paste below.</p>
+        {hovering ? (
+          <p>
+            <strong>Release to preview these files.</strong>
+          </p>
+        ) : paths.length === 0 ? (
+          <p>
+            Drop URL-list files anywhere on this window (text, CSV, JSON), or paste URLs below.
+            Nothing is fetched until you check the preview and start the scan.
+          </p>
         ) : (
           <ul className="file-list">
             {paths.map((p) => (
@@ -181,6 +189,7 @@ function ScanProgressPanel(props: {
 }) {
   const { scan, progress, running } = props;
   const [error, setError] = useState<IpcError | null>(null);
+  const navigate = useNavigate();
   if (progress === null) {
     return (
       <p className="scan-progress">
@@ -211,6 +220,9 @@ function ScanProgressPanel(props: {
           Cancel scan
         </button>
       )}
+      <button type="button" onClick={() => navigate("targets")}>
+        {running ? "Watch targets arrive" : "Show the targets"}
+      </button>
       {error && (
         <p role="alert" className="inline-error">
           <code>{error.code}</code> {error.message}

@@ -1,117 +1,113 @@
-// The Targets view: a virtualized table over every target, paged, sorted and filtered in
-// Postgres. Only the rows in view (plus a margin) are in the DOM; pages of PAGE_SIZE rows are
-// fetched as the viewport reaches them. `/` focuses the domain filter; Esc closes the detail.
+// The Targets view: filters, the virtualized table (paged, sorted and filtered in Postgres),
+// multi-selection with tag / rescan / export, and the detail of the active row. It re-reads the
+// rows in view on every `targets-changed` event, keeping scroll position and selection.
+// Keys: `/` filter (app-wide), j/k move, Enter or o open the detail, Esc close it.
 
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 
-import { listTargets, toIpcError, type IpcError, type TargetRow } from "../ipc";
-import { TargetDetailPanel } from "./TargetDetailPanel";
+import { onTargetsChanged } from "../ipc";
+import type { ViewProps } from "../navigation";
+import { isTypingTarget } from "../shell/useShortcuts";
+import { useEvent } from "../useEvent";
+import { TargetDetailPanel } from "./detail/TargetDetailPanel";
+import { ColumnChooser } from "./targets/ColumnChooser";
+import { useColumns } from "./targets/columns";
+import { activeFilterCount, filtersFromParams, NO_FILTERS, toQuery } from "./targets/filters";
+import { clickSelection, toggleAll } from "./targets/selection";
+import { SelectionActions } from "./targets/SelectionActions";
+import { TargetFilterBar } from "./targets/TargetFilterBar";
+import { ROW_HEIGHT, TargetTable } from "./targets/TargetTable";
+import { useTargetPages } from "./targets/useTargetPages";
 
-/** Rows fetched per request. */
-export const PAGE_SIZE = 200;
-/** Height of one row in pixels (fixed, so positions are arithmetic). */
-export const ROW_HEIGHT = 30;
-/** Viewport height assumed before layout (and in tests, where nothing has a size). */
-const FALLBACK_VIEWPORT = 600;
-/** Rows rendered above and below the viewport. */
-const OVERSCAN = 10;
-
-const STATUSES = ["", "QUEUED", "RUNNING", "DONE", "FAILED", "SKIPPED"];
-const COLUMNS: { key: string; label: string; sortable: boolean }[] = [
-  { key: "id", label: "ID", sortable: true },
-  { key: "status", label: "Status", sortable: true },
-  { key: "risk_score", label: "Risk", sortable: true },
-  { key: "domain", label: "Domain", sortable: true },
-  { key: "url", label: "URL", sortable: true },
-  { key: "title", label: "Title", sortable: false },
-];
+export { PAGE_SIZE } from "./targets/useTargetPages";
+export { ROW_HEIGHT } from "./targets/TargetTable";
 
 /** The Targets view. */
-export function TargetsView() {
+export function TargetsView({ params = {} }: Partial<ViewProps>) {
+  const [filters, setFilters] = useState(() => filtersFromParams(params));
   const [sort, setSort] = useState("id");
   const [descending, setDescending] = useState(true);
-  const [status, setStatus] = useState("");
-  const [domain, setDomain] = useState("");
-  const [total, setTotal] = useState<number | null>(null);
-  const [pages, setPages] = useState<Map<number, TargetRow[]>>(new Map());
-  const [scrollTop, setScrollTop] = useState(0);
-  const [viewport, setViewport] = useState(FALLBACK_VIEWPORT);
-  const [selected, setSelected] = useState<number | null>(null);
-  const [error, setError] = useState<IpcError | null>(null);
-  const [generation, setGeneration] = useState(0);
-  const requested = useRef<Set<string>>(new Set());
+  const [selected, setSelected] = useState<Set<number>>(new Set());
+  const [anchor, setAnchor] = useState<number | null>(null);
+  const [active, setActive] = useState<number | null>(null);
+  const [detailId, setDetailId] = useState<number | null>(() => {
+    const id = Number(params.target);
+    return params.target && Number.isInteger(id) ? id : null;
+  });
+  const { columns, shown, toggle } = useColumns();
   const scroller = useRef<HTMLDivElement>(null);
-  const filterInput = useRef<HTMLInputElement>(null);
+  const range = useRef({ first: 0, last: 0 });
 
-  const fetchPage = useCallback(
-    (page: number) => {
-      const key = `${generation}:${page}`;
-      if (requested.current.has(key)) return;
-      requested.current.add(key);
-      const query = {
-        offset: page * PAGE_SIZE,
-        limit: PAGE_SIZE,
-        sort,
-        descending,
-        status: status || null,
-        domain: domain.trim() || null,
-      };
-      listTargets(query)
-        .then((result) => {
-          setTotal(result.total);
-          setPages((old) => new Map(old).set(page, result.rows));
-          setError(null);
-        })
-        .catch((err: unknown) => {
-          requested.current.delete(key);
-          setError(toIpcError(err));
-        });
+  const pageQuery = useMemo(() => ({ filters, sort, descending }), [filters, sort, descending]);
+  const { total, error, rowAt, ensure, refresh } = useTargetPages(pageQuery);
+
+  const onRange = useCallback(
+    (first: number, last: number) => {
+      range.current = { first, last };
+      ensure(first, last);
     },
-    // `generation` changes whenever the query does, so stale pages are never mixed in.
-    [generation], // eslint-disable-line react-hooks/exhaustive-deps
+    [ensure],
   );
 
-  // A new query starts from the top with nothing cached.
-  useEffect(() => {
-    setPages(new Map());
-    setTotal(null);
-    setScrollTop(0);
-    if (scroller.current) scroller.current.scrollTop = 0;
-    setGeneration((g) => g + 1);
-  }, [sort, descending, status, domain]);
+  // Live updates: re-read what is on screen; selection and scroll position are untouched.
+  useEvent(onTargetsChanged, () => refresh(range.current.first, range.current.last));
 
-  // Fetch every page the viewport touches.
-  const first = Math.max(0, Math.floor(scrollTop / ROW_HEIGHT) - OVERSCAN);
-  const visible = Math.ceil(viewport / ROW_HEIGHT) + 2 * OVERSCAN;
-  const last = total === null ? first + visible : Math.min(total, first + visible);
+  // A new query drops the selection's anchor and scrolls to the top.
   useEffect(() => {
-    if (generation === 0) return;
-    for (let page = Math.floor(first / PAGE_SIZE); page * PAGE_SIZE < Math.max(last, 1); page++) {
-      fetchPage(page);
-    }
-  }, [first, last, fetchPage, generation]);
+    setAnchor(null);
+    setActive(null);
+    if (scroller.current) scroller.current.scrollTop = 0;
+  }, [pageQuery]);
+
+  const moveActive = useCallback(
+    (delta: number) => {
+      if (!total) return;
+      const next = Math.min(total - 1, Math.max(0, (active ?? -1) + delta));
+      setActive(next);
+      const row = rowAt(next);
+      if (detailId !== null && row) setDetailId(row.id);
+      const el = scroller.current;
+      // Keep keyboard focus on the table so Enter opens the row, not a focused button.
+      el?.focus({ preventScroll: true });
+      if (el && el.clientHeight > 0) {
+        const top = next * ROW_HEIGHT;
+        if (top < el.scrollTop) el.scrollTop = top;
+        else if (top + ROW_HEIGHT > el.scrollTop + el.clientHeight) {
+          el.scrollTop = top + ROW_HEIGHT - el.clientHeight;
+        }
+      }
+    },
+    [active, total, rowAt, detailId],
+  );
 
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
-      const typing = event.target instanceof HTMLInputElement;
-      if (event.key === "/" && !typing) {
-        event.preventDefault();
-        filterInput.current?.focus();
-      } else if (event.key === "Escape") {
-        setSelected(null);
+      if (event.key === "Escape") {
+        setDetailId(null);
+        return;
+      }
+      if (isTypingTarget(event.target) || event.ctrlKey || event.metaKey || event.altKey) return;
+      if (event.key === "j") moveActive(1);
+      else if (event.key === "k") moveActive(-1);
+      else if ((event.key === "Enter" || event.key === "o") && active !== null) {
+        const row = rowAt(active);
+        if (row) setDetailId(row.id);
       }
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
-  }, []);
+  }, [moveActive, active, rowAt]);
 
-  const onScroll = (event: React.UIEvent<HTMLDivElement>) => {
-    const el = event.currentTarget;
-    setScrollTop(el.scrollTop);
-    if (el.clientHeight > 0) setViewport(el.clientHeight);
+  const onRowClick = (index: number, keys: { shift: boolean; toggle: boolean }) => {
+    const idAt = (i: number) => rowAt(i)?.id;
+    setSelected((old) => clickSelection(old, anchor, index, idAt, keys));
+    if (!keys.shift) setAnchor(index);
+    setActive(index);
+    const id = idAt(index);
+    if (id !== undefined && !keys.shift && !keys.toggle) setDetailId(id);
   };
 
-  const toggleSort = (key: string) => {
+  const onSort = (key: string) => {
     if (key === sort) setDescending((d) => !d);
     else {
       setSort(key);
@@ -119,42 +115,33 @@ export function TargetsView() {
     }
   };
 
-  const rows: { index: number; row: TargetRow | undefined }[] = [];
-  for (let index = first; index < last; index++) {
-    rows.push({ index, row: pages.get(Math.floor(index / PAGE_SIZE))?.[index % PAGE_SIZE] });
-  }
+  const filtered = activeFilterCount(filters) > 0;
+  const selectedIds = [...selected];
 
   return (
     <section className="view targets-view" aria-labelledby="targets-title">
       <div className="targets-toolbar">
         <h2 id="targets-title">Targets</h2>
-        <label>
-          Status{" "}
-          <select value={status} onChange={(e) => setStatus(e.target.value)}>
-            {STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {s || "any"}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Domain{" "}
-          <input
-            ref={filterInput}
-            type="search"
-            placeholder="press / to filter"
-            value={domain}
-            onChange={(e) => setDomain(e.target.value)}
-          />
-        </label>
-        <span className="muted">
+        <span className="muted" data-testid="target-total">
           {total === null ? "…" : `${total.toLocaleString("en")} targets`}
         </span>
-        <button type="button" onClick={() => setGeneration((g) => g + 1)}>
+        <ColumnChooser shown={shown} onToggle={toggle} />
+        {filtered && (
+          <button type="button" onClick={() => setFilters(NO_FILTERS)}>
+            Clear filters
+          </button>
+        )}
+        <button type="button" onClick={() => refresh(range.current.first, range.current.last)}>
           Refresh
         </button>
       </div>
+      <TargetFilterBar filters={filters} onChange={setFilters} />
+      <SelectionActions
+        selected={selectedIds}
+        query={toQuery(filters, sort, descending, 0, 0)}
+        onClear={() => setSelected(new Set())}
+        onDone={() => refresh(range.current.first, range.current.last)}
+      />
 
       {error && (
         <p role="alert" className="inline-error">
@@ -164,81 +151,36 @@ export function TargetsView() {
 
       {total === 0 ? (
         <p className="empty-state">
-          {status || domain
-            ? "No target matches these filters. Clear the status or domain filter."
-            : "No targets yet. Open Scan, drop a URL list on the window or paste URLs, and start a scan."}
+          {filtered
+            ? "No target matches these filters. Loosen or clear the filters above."
+            : "No targets yet. Open Scan (g s), drop a URL list on the window or paste URLs, and start a scan."}
         </p>
       ) : (
-        <div className="targets-table" role="table" aria-rowcount={total ?? -1}>
-          <div className="targets-row targets-head" role="row">
-            {COLUMNS.map((c) => (
-              <div key={c.key} role="columnheader" className={`col-${c.key}`}>
-                {c.sortable ? (
-                  <button type="button" onClick={() => toggleSort(c.key)}>
-                    {c.label}
-                    {sort === c.key && (descending ? " ▼" : " ▲")}
-                  </button>
-                ) : (
-                  c.label
-                )}
-              </div>
-            ))}
-          </div>
-          <div
-            className="targets-scroller"
-            ref={scroller}
-            onScroll={onScroll}
-            data-testid="scroller"
-          >
-            <div style={{ height: (total ?? 0) * ROW_HEIGHT, position: "relative" }}>
-              {rows.map(({ index, row }) => (
-                <div
-                  key={index}
-                  role="row"
-                  aria-rowindex={index + 2}
-                  className={row && row.id === selected ? "targets-row selected" : "targets-row"}
-                  style={{ position: "absolute", top: index * ROW_HEIGHT, height: ROW_HEIGHT }}
-                  onClick={() => row && setSelected(row.id)}
-                >
-                  {row ? <RowCells row={row} /> : <div role="cell">…</div>}
-                </div>
-              ))}
-            </div>
-          </div>
-        </div>
+        <TargetTable
+          columns={columns}
+          total={total ?? 0}
+          rowAt={rowAt}
+          selected={selected}
+          active={active}
+          sort={sort}
+          descending={descending}
+          scroller={scroller}
+          onSort={onSort}
+          onRange={onRange}
+          onRowClick={onRowClick}
+          onToggleAll={(ids) => setSelected((old) => toggleAll(old, ids))}
+        />
       )}
 
-      {selected !== null && <TargetDetailPanel id={selected} onClose={() => setSelected(null)} />}
+      {detailId !== null && (
+        <TargetDetailPanel
+          id={detailId}
+          onClose={() => setDetailId(null)}
+          onPivot={(kind, value) =>
+            setFilters({ ...NO_FILTERS, pivot_kind: kind, pivot_value: value })
+          }
+        />
+      )}
     </section>
-  );
-}
-
-/** The cells of one loaded row; captured text stays text. */
-function RowCells({ row }: { row: TargetRow }) {
-  return (
-    <>
-      <div role="cell" className="col-id num">
-        {row.id}
-      </div>
-      <div
-        role="cell"
-        className={`col-status status-${row.status.toLowerCase()}`}
-        title={row.reason ?? ""}
-      >
-        {row.status}
-      </div>
-      <div role="cell" className="col-risk_score num">
-        {row.risk_score ?? ""}
-      </div>
-      <div role="cell" className="col-domain">
-        {row.domain ?? ""}
-      </div>
-      <div role="cell" className="col-url mono">
-        {row.url}
-      </div>
-      <div role="cell" className="col-title">
-        {row.title ?? row.reason ?? ""}
-      </div>
-    </>
   );
 }

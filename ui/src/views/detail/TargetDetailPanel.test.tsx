@@ -1,16 +1,27 @@
 // The detail panel with the IPC module mocked: chain with hop kinds, headers, TLS, assets and
 // indicators, all as text, including a title that carries markup.
 
-import { render, screen, within } from "@testing-library/react";
+import { fireEvent, render, screen, within } from "@testing-library/react";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 
-import { getTargetDetail } from "../ipc";
-import { TargetDetailPanel, parseChain } from "./TargetDetailPanel";
+import { getTargetDetail, getTargetPivots, getTargetText } from "../../ipc";
+import { parseChain } from "./fields";
+import { TargetDetailPanel as Panel } from "./TargetDetailPanel";
 
-vi.mock("../ipc", async (importOriginal) => ({
-  ...(await importOriginal<typeof import("../ipc")>()),
+vi.mock("../../ipc", async (importOriginal) => ({
+  ...(await importOriginal<typeof import("../../ipc")>()),
   getTargetDetail: vi.fn(),
+  getTargetPivots: vi.fn(),
+  getTargetText: vi.fn(),
+  screenshotUrl: (path: string) => `asset://localhost/${encodeURIComponent(path)}`,
 }));
+
+const onPivot = vi.fn();
+
+/** The panel with a pivot callback the tests can inspect. */
+function TargetDetailPanel(props: { id: number; onClose: () => void }) {
+  return <Panel {...props} onPivot={onPivot} />;
+}
 
 const payload = "<img src=x onerror=alert(1)>";
 
@@ -39,6 +50,16 @@ const detail = {
 
 beforeEach(() => {
   vi.mocked(getTargetDetail).mockReset().mockResolvedValue(detail);
+  vi.mocked(getTargetPivots)
+    .mockReset()
+    .mockResolvedValue([
+      { kind: "favicon", label: "favicon", value: "f00d", count: 14 },
+      { kind: "ip", label: "IP address", value: "10.0.0.1", count: 0 },
+    ]);
+  vi.mocked(getTargetText)
+    .mockReset()
+    .mockResolvedValue({ text: "<p>dom</p>", truncated: true, bytes: 2097152 });
+  onPivot.mockReset();
 });
 
 describe("TargetDetailPanel", () => {
@@ -77,7 +98,7 @@ describe("TargetDetailPanel", () => {
     expect(await screen.findByText("CN=Trawl Lab CA")).toBeInTheDocument();
     expect(screen.getByText(/invalid: self-signed/)).toBeInTheDocument();
     expect(screen.getByText("https://b.test/kit.js")).toBeInTheDocument();
-    expect(screen.getByText("cd".repeat(32))).toBeInTheDocument();
+    expect(screen.getByText("cd".repeat(32), { exact: false })).toBeInTheDocument();
     expect(screen.getByText("drop@b.test")).toBeInTheDocument();
   });
 
@@ -92,7 +113,54 @@ describe("TargetDetailPanel", () => {
   });
 });
 
+describe("TargetDetailPanel pivots, text and screenshot", () => {
+  it("says how many other targets share a fingerprint and pivots on click", async () => {
+    render(<TargetDetailPanel id={5} onClose={() => {}} />);
+
+    const pivot = await screen.findByRole("button", {
+      name: "14 other targets share this favicon",
+    });
+    expect(screen.queryByText(/share this IP address/)).toBeNull();
+    fireEvent.click(pivot);
+    expect(onPivot).toHaveBeenCalledWith("favicon", "f00d");
+  });
+
+  it("loads the rendered DOM as text and says it was truncated", async () => {
+    const { container } = render(<TargetDetailPanel id={5} onClose={() => {}} />);
+
+    fireEvent.click(await screen.findByRole("button", { name: "Rendered DOM" }));
+    expect(await screen.findByTestId("captured-text")).toHaveTextContent("<p>dom</p>");
+    expect(screen.getByText(/truncated at 2 MiB/)).toBeInTheDocument();
+    expect(getTargetText).toHaveBeenCalledWith(5, "dom");
+    expect(container.querySelector("p p")).toBeNull();
+  });
+
+  it("shows the screenshot through the asset URL and a note when there is none", async () => {
+    vi.mocked(getTargetDetail).mockResolvedValue({ ...detail, screenshot_path: "/blobs/5.png" });
+    const { unmount } = render(<TargetDetailPanel id={5} onClose={() => {}} />);
+    const img = await screen.findByRole("img", { name: "Screenshot of the page" });
+    expect(img.getAttribute("src")).toBe("asset://localhost/%2Fblobs%2F5.png");
+    unmount();
+
+    vi.mocked(getTargetDetail).mockResolvedValue(detail);
+    render(<TargetDetailPanel id={5} onClose={() => {}} />);
+    expect(await screen.findByText("No screenshot was taken.")).toBeInTheDocument();
+  });
+
+  it("offers captured URLs for copying, never as links", async () => {
+    const { container } = render(<TargetDetailPanel id={5} onClose={() => {}} />);
+
+    await screen.findByTestId("detail-url");
+    expect(container.querySelector("a")).toBeNull();
+    expect(screen.getAllByRole("button", { name: "Copy" }).length).toBeGreaterThan(0);
+  });
+});
+
 describe("parseChain", () => {
+  it("reads a chain given as an array", () => {
+    expect(parseChain([{ url: "a", status: 200, kind: "http" }, 5])).toHaveLength(1);
+  });
+
   it("gives no hops for a missing or broken chain", () => {
     expect(parseChain(null)).toEqual([]);
     expect(parseChain("not json")).toEqual([]);

@@ -1,0 +1,83 @@
+// Screenshots of issue 10's analysis views with the mock data, in headless Chromium, into
+// docs/screenshots/ (campaigns, campaign, graph, rules, alerts).
+// Usage: node browser-tests/analysis/screenshots.mjs [--no-build]
+
+import { existsSync, mkdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+import { gotoView, openApp } from "../harness.mjs";
+import { CHROMIUM, startEnv } from "../serve.mjs";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const outDir = join(here, "..", "..", "..", "docs", "screenshots");
+const VIEWPORT = { width: 1440, height: 900 };
+
+if (!existsSync(CHROMIUM)) {
+  console.log(`SKIP screenshots: ${CHROMIUM} is missing.`);
+  process.exit(0);
+}
+mkdirSync(outDir, { recursive: true });
+const stop = await startEnv({ useDist: process.argv.includes("--no-build") });
+
+/** Opens a fresh app, runs `steps`, and saves the page as `name`.png. */
+async function shoot(name, steps, options = {}) {
+  const { page, context } = await openApp({ viewport: VIEWPORT, ...options });
+  await steps(page);
+  await page.evaluate(() => document.fonts.ready);
+  await page.screenshot({ path: join(outDir, `${name}.png`) });
+  await context.close();
+  console.log(`wrote docs/screenshots/${name}.png`);
+}
+
+try {
+  await shoot("campaigns", async (page) => {
+    await gotoView(page, "Campaigns");
+    await page.getByRole("table", { name: "Campaigns" }).locator("tbody tr").nth(11).waitFor();
+  });
+  await shoot("campaign", async (page) => {
+    await gotoView(page, "Campaigns");
+    await page.getByRole("button", { name: "c-2", exact: true }).click();
+    await page.getByRole("img", { name: "Graph of campaign c-2" }).waitFor();
+    await page.locator("[data-target-id]").nth(1).getByRole("checkbox").check();
+    await page.locator("[data-target-id]").nth(2).getByRole("checkbox").check();
+  });
+  await shoot(
+    "graph",
+    async (page) => {
+      await gotoView(page, "Graph");
+      await page.getByRole("button", { name: "Run layout" }).waitFor({ timeout: 60_000 });
+      await page.getByLabel("Find a node").fill("favicon_hash-c-2");
+      await page.getByRole("button", { name: "Find", exact: true }).click();
+      await page.waitForTimeout(600);
+      const box = await page.getByTestId("graph-canvas").boundingBox();
+      await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+      await page
+        .getByRole("complementary", { name: "Node detail" })
+        .getByRole("listitem")
+        .first()
+        .waitFor();
+      await page.waitForTimeout(300);
+    },
+    { before: () => (window.TrawlMock.fixtures.graphTargets = 300) },
+  );
+  await shoot("rules", async (page) => {
+    await gotoView(page, "Rules");
+    await page.getByRole("tab", { name: "YARA" }).click();
+    await page.getByRole("button", { name: /Phish_Kit_Generic/ }).click();
+    const editor = page.getByLabel("yara rule source");
+    const text = await editor.inputValue();
+    await editor.fill(text.replace('"card number"', '"card number'));
+    await page.locator(".rule-line-number.has-error").first().waitFor();
+    await page.getByPlaceholder("target id").fill("11");
+  });
+  await shoot("alerts", async (page) => {
+    await gotoView(page, "Alerts");
+    const rows = page.getByRole("table", { name: "Alerts" }).locator("tbody tr");
+    await rows.nth(3).waitFor();
+    await rows.nth(1).getByRole("checkbox").check();
+    await rows.nth(2).getByRole("checkbox").check();
+  });
+} finally {
+  await stop();
+}
