@@ -61,7 +61,7 @@ data="$work/data"
 run() {
   local concurrency=$1 hwm=0 now start end pid rate
   start=$(date +%s.%N)
-  "$trawl" -q --data-dir "$data" scan --concurrency "$concurrency" \
+  "$trawl" -q --data-dir "$data" scan --mode fast --concurrency "$concurrency" \
     --resolve-file "$work/resolve.txt" --json "$work/urls.txt" \
     >"$work/scan.jsonl" 2>"$work/scan.err" &
   pid=$!

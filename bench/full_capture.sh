@@ -11,8 +11,9 @@ corpus="${1:-../shared/corpus}"
 shift || true
 parallel=("${@:-1 2 4}")
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/trawl-target}"
-cargo build -q -p trawl-cli
-trawl="$CARGO_TARGET_DIR/debug/trawl"
+profile="${PROFILE:-dev}"
+cargo build -q -p trawl-cli --profile "$profile"
+trawl="$CARGO_TARGET_DIR/$([ "$profile" = dev ] && echo debug || echo "$profile")/trawl"
 
 work=$(mktemp -d)
 # Ephemeral ports (a lab on the planned ports may already run); URLs are rewritten to them.

@@ -20,8 +20,9 @@ venv="${VENV:-/tmp/trawl-bench-pwc}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/trawl-target}"
 if [ ! -d "$corpus/phish" ]; then echo "skipping: corpus not found at $corpus"; exit 0; fi
 [ -x "$venv/bin/python" ] || { python3 -m venv "$venv" && "$venv/bin/pip" install -q PlaywrightCapture; }
-cargo build -q -p trawl-cli
-trawl="$CARGO_TARGET_DIR/debug/trawl"
+profile="${PROFILE:-dev}"
+cargo build -q -p trawl-cli --profile "$profile"
+trawl="$CARGO_TARGET_DIR/$([ "$profile" = dev ] && echo debug || echo "$profile")/trawl"
 
 work=$(mktemp -d)
 "$trawl" --data-dir "$work/lab-data" lab serve "$corpus/phish" --hosts-plan "$corpus/hosts-plan.tsv" \

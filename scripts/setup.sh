@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
 # Installs what Trawl needs on Debian/Ubuntu, idempotently: nothing is installed twice.
-#   scripts/setup.sh cli   the engine and the `trawl` CLI (Postgres server, build tools)
+#   scripts/setup.sh cli   the engine and the `trawl` CLI (Postgres server, Chromium, build tools)
 #   scripts/setup.sh all   also the desktop app, the browser and the test tools
 set -euo pipefail
 
 profile="${1:-all}"
 cli_packages=(
   build-essential pkg-config libssl-dev libdbus-1-dev postgresql postgresql-contrib ca-certificates
+  chromium
 )
 app_packages=(
   libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev
-  chromium xvfb xauth dbus-x11 webkit2gtk-driver gnome-keyring libsecret-tools dbus openssl
+  xvfb xauth dbus-x11 webkit2gtk-driver gnome-keyring libsecret-tools dbus openssl
 )
 packages=("${cli_packages[@]}")
 [ "$profile" = all ] && packages+=("${app_packages[@]}")

@@ -142,7 +142,7 @@ async fn read_sources(sources: ScanSources) -> Result<MergedLists, IpcError> {
 }
 
 /// A failed query as the UI sees it, logged with what was being done.
-fn query_failed(doing: &str, err: &dyn std::error::Error) -> IpcError {
+pub(crate) fn query_failed(doing: &str, err: &dyn std::error::Error) -> IpcError {
     tracing::warn!(error = %err, "{doing} failed");
     IpcError::new("query_failed", format!("{doing} failed: {err}"))
 }

@@ -1,10 +1,12 @@
-//! IPC types of the Targets view: a page request, and a page of summary rows.
+//! IPC types of the Targets view: a page request with its filters, and a page of summary rows.
 //!
 //! Sorting, filtering and paging happen in Postgres (`trawl_core::targets::page`); the sort
 //! name is checked against the engine's whitelist, and an unknown one is an `invalid_sort`
-//! error. The detail of one target crosses as the engine's JSON object unchanged (see
-//! `commands::target_detail`).
+//! error. Filters added after the first release are optional keys, so an older caller that
+//! leaves them out still works. The detail of one target crosses as the engine's JSON object
+//! unchanged (see `commands::target_detail`).
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use trawl_core::targets::{Page, PageQuery, SortColumn, TargetSummary};
 use ts_rs::TS;
@@ -12,7 +14,7 @@ use ts_rs::TS;
 use crate::ipc_types::IpcError;
 
 /// Which rows of the target table to show.
-#[derive(Deserialize, TS, Clone, Debug)]
+#[derive(Deserialize, TS, Clone, Debug, Default)]
 #[ts(export, export_to = "../ui/src/bindings/")]
 pub struct TargetQuery {
     #[ts(type = "number")]
@@ -26,6 +28,46 @@ pub struct TargetQuery {
     pub status: Option<String>,
     /// Only domains containing this text.
     pub domain: Option<String>,
+    /// Lowest risk score (0–100); targets without a score are left out.
+    #[serde(default)]
+    #[ts(optional)]
+    pub risk_min: Option<i32>,
+    /// Highest risk score (0–100); targets without a score are left out.
+    #[serde(default)]
+    #[ts(optional)]
+    pub risk_max: Option<i32>,
+    /// An IP address, or the start of one (`203.0.113.`).
+    #[serde(default)]
+    #[ts(optional)]
+    pub ip: Option<String>,
+    /// Only targets carrying this tag.
+    #[serde(default)]
+    #[ts(optional)]
+    pub tag: Option<String>,
+    /// Only targets with (true) or without (false) signature or YARA matches.
+    #[serde(default)]
+    #[ts(optional)]
+    pub has_matches: Option<bool>,
+    /// Only members of the campaign with this key.
+    #[serde(default)]
+    #[ts(optional)]
+    pub campaign: Option<String>,
+    /// Created at or after this time (RFC 3339).
+    #[serde(default)]
+    #[ts(optional)]
+    pub since: Option<String>,
+    /// Created before this time (RFC 3339).
+    #[serde(default)]
+    #[ts(optional)]
+    pub until: Option<String>,
+    /// With `pivot_value`: only targets sharing this fingerprint (a pivot kind name).
+    #[serde(default)]
+    #[ts(optional)]
+    pub pivot_kind: Option<String>,
+    /// The fingerprint value for `pivot_kind`.
+    #[serde(default)]
+    #[ts(optional)]
+    pub pivot_value: Option<String>,
 }
 
 /// One row of the target table.
@@ -43,6 +85,17 @@ pub struct TargetRow {
     pub title: Option<String>,
     /// Why the target failed or was skipped.
     pub reason: Option<String>,
+    /// The analyst's tags, sorted.
+    pub tags: Vec<String>,
+    /// Key of the campaign the target belongs to.
+    pub campaign: Option<String>,
+    /// Signature and YARA matches.
+    #[ts(type = "number")]
+    pub match_count: i64,
+    /// When the target was submitted (RFC 3339).
+    pub created_at: String,
+    /// Average hash of the screenshot (full mode), for thumbnails and grouping.
+    pub screenshot_ahash: Option<String>,
 }
 
 /// A page of the target table and the number of matching targets.
@@ -64,6 +117,25 @@ impl TryFrom<TargetQuery> for PageQuery {
                 format!("cannot sort targets by `{}`", query.sort),
             )
         })?;
+        for risk in [query.risk_min, query.risk_max].into_iter().flatten() {
+            if !(0..=100).contains(&risk) {
+                return Err(invalid_filter(format!("risk {risk} is outside 0–100")));
+            }
+        }
+        let pivot = match (query.pivot_kind, query.pivot_value) {
+            (Some(kind), Some(value)) => {
+                if trawl_core::link::kinds::kind(&kind).is_none() {
+                    return Err(invalid_filter(format!("unknown pivot kind `{kind}`")));
+                }
+                Some((kind, value))
+            }
+            (None, None) => None,
+            _ => {
+                return Err(invalid_filter(
+                    "pivot_kind and pivot_value go together".into(),
+                ));
+            }
+        };
         Ok(PageQuery {
             offset: query.offset,
             limit: query.limit,
@@ -71,8 +143,34 @@ impl TryFrom<TargetQuery> for PageQuery {
             descending: query.descending,
             status: query.status,
             domain: query.domain,
+            risk_min: query.risk_min,
+            risk_max: query.risk_max,
+            ip: query.ip,
+            tag: query.tag,
+            has_matches: query.has_matches,
+            campaign: query.campaign,
+            since: parse_time("since", query.since.as_deref())?,
+            until: parse_time("until", query.until.as_deref())?,
+            pivot,
         })
     }
+}
+
+/// An RFC 3339 time of a filter; an empty string counts as none.
+pub(crate) fn parse_time(
+    name: &str,
+    text: Option<&str>,
+) -> Result<Option<DateTime<Utc>>, IpcError> {
+    let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| Some(t.with_timezone(&Utc)))
+        .map_err(|err| invalid_filter(format!("{name} `{text}` is not an RFC 3339 time: {err}")))
+}
+
+fn invalid_filter(message: String) -> IpcError {
+    IpcError::new("invalid_filter", message)
 }
 
 impl From<TargetSummary> for TargetRow {
@@ -86,6 +184,11 @@ impl From<TargetSummary> for TargetRow {
             ip: t.ip,
             title: t.title,
             reason: t.reason,
+            tags: trawl_core::targets::split_tags(t.tags.as_deref()),
+            campaign: t.campaign,
+            match_count: t.match_count,
+            created_at: t.created_at.to_rfc3339(),
+            screenshot_ahash: t.screenshot_ahash,
         }
     }
 }
@@ -110,17 +213,32 @@ mod tests {
             sort: sort.into(),
             descending: true,
             status: Some("FAILED".into()),
-            domain: None,
+            ..TargetQuery::default()
         }
     }
 
     #[test]
     fn a_known_sort_converts_with_every_field() {
-        let page = PageQuery::try_from(query("risk_score")).unwrap();
+        let page = PageQuery::try_from(TargetQuery {
+            risk_min: Some(40),
+            tag: Some("kit".into()),
+            since: Some("2026-01-02T03:04:05Z".into()),
+            pivot_kind: Some("favicon_sha256".into()),
+            pivot_value: Some("ab".into()),
+            ..query("risk_score")
+        })
+        .unwrap();
 
         assert_eq!(page.sort, SortColumn::RiskScore);
         assert_eq!((page.offset, page.limit, page.descending), (100, 50, true));
         assert_eq!(page.status.as_deref(), Some("FAILED"));
+        assert_eq!(page.risk_min, Some(40));
+        assert_eq!(page.tag.as_deref(), Some("kit"));
+        assert_eq!(
+            page.since.unwrap().to_rfc3339(),
+            "2026-01-02T03:04:05+00:00"
+        );
+        assert_eq!(page.pivot, Some(("favicon_sha256".into(), "ab".into())));
     }
 
     #[test]
@@ -129,5 +247,37 @@ mod tests {
 
         assert_eq!(err.code, "invalid_sort");
         assert!(err.message.contains("capture"), "{}", err.message);
+    }
+
+    #[test]
+    fn bad_filters_are_invalid_filter_errors() {
+        let bad = [
+            TargetQuery {
+                risk_max: Some(101),
+                ..query("id")
+            },
+            TargetQuery {
+                until: Some("yesterday".into()),
+                ..query("id")
+            },
+            TargetQuery {
+                pivot_kind: Some("ip".into()),
+                ..query("id")
+            },
+        ];
+        for q in bad {
+            assert_eq!(PageQuery::try_from(q).unwrap_err().code, "invalid_filter");
+        }
+    }
+
+    #[test]
+    fn filters_left_out_by_an_older_caller_default_to_none() {
+        let json = serde_json::json!({
+            "offset": 0, "limit": 10, "sort": "id", "descending": false,
+            "status": null, "domain": null
+        });
+        let q: TargetQuery = serde_json::from_value(json).unwrap();
+
+        assert!(q.risk_min.is_none() && q.tag.is_none() && q.pivot_kind.is_none());
     }
 }

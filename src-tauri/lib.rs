@@ -6,7 +6,16 @@
 //! commands are adapters (see `commands`).
 
 mod commands;
+mod commands_admin;
+mod commands_analysis;
+mod commands_settings;
+mod commands_targets;
+mod events;
+pub mod ipc_admin;
+pub mod ipc_analysis;
 pub mod ipc_scan;
+pub mod ipc_settings;
+pub mod ipc_target_actions;
 pub mod ipc_targets;
 pub mod ipc_types;
 mod progress;
@@ -27,6 +36,7 @@ pub fn run() {
 
     let app = tauri::Builder::default()
         .manage(AppState::default())
+        .plugin(tauri_plugin_dialog::init())
         .invoke_handler(tauri::generate_handler![
             commands::db_status,
             commands::retry_db_startup,
@@ -35,11 +45,45 @@ pub fn run() {
             commands::start_scan,
             commands::cancel_scan,
             commands::list_targets,
-            commands::target_detail
+            commands::target_detail,
+            commands_targets::tag_targets,
+            commands_targets::rescan_targets,
+            commands_targets::export_targets,
+            commands_targets::target_text,
+            commands_targets::target_pivots,
+            commands_admin::list_jobs,
+            commands_admin::cancel_job,
+            commands_admin::retry_job,
+            commands_admin::list_logs,
+            commands_settings::list_settings,
+            commands_settings::set_setting,
+            commands_settings::unset_setting,
+            commands_settings::key_status,
+            commands_settings::database_config,
+            commands_settings::set_database_config,
+            commands_analysis::list_campaigns,
+            commands_analysis::campaign_detail,
+            commands_analysis::campaign_split,
+            commands_analysis::campaign_merge,
+            commands_analysis::campaign_pin,
+            commands_analysis::mark_generic,
+            commands_analysis::graph_query,
+            commands_analysis::graph_neighbourhood,
+            commands_analysis::graph_node_detail,
+            commands_analysis::export_graph_gexf,
+            commands_analysis::save_export,
+            commands_analysis::list_rules,
+            commands_analysis::list_alerts,
+            commands_analysis::ack_alerts
         ])
         .setup(|app| {
-            tauri::async_runtime::spawn(signals::exit_on_signal(app.handle().clone()));
-            startup::spawn_open_database(app.handle().clone());
+            let handle = app.handle();
+            tauri::async_runtime::spawn(signals::exit_on_signal(handle.clone()));
+            startup::allow_blob_assets(handle);
+            handle
+                .state::<AppState>()
+                .set_changes(events::Changes::for_app(handle));
+            startup::spawn_open_database(handle.clone());
             Ok(())
         })
         .build(tauri::generate_context!());

@@ -1,16 +1,19 @@
-//! The app's shared state: where database startup stands, the handle once it is open, and
-//! the in-process capture workers.
+//! The app's shared state: where database startup stands, the handle once it is open, the
+//! in-process capture workers, the change announcers, and the settings store once opened.
 //!
 //! Startup runs in the background (see `startup.rs`) and records its outcome here exactly once;
 //! commands read it without waiting. Shutdown waits for a startup still in progress so an
 //! embedded server that is half started is still stopped, and drains the workers before it
-//! closes the database. No retries happen here.
+//! closes the database. The settings store is opened on first use (finding the master key may
+//! touch the OS keyring) and kept; a failed open is not kept, so the next use tries again.
 
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::watch;
 use trawl_core::db::Database;
+use trawl_core::settings::{KeyOptions, SettingsStore};
 
+use crate::events::Changes;
 use crate::ipc_types::IpcError;
 use crate::workers::InProcessWorkers;
 
@@ -32,6 +35,9 @@ pub struct AppState {
     startup: watch::Sender<Startup>,
     /// Set once the database is open (see `startup.rs`).
     workers: Mutex<Option<Arc<InProcessWorkers>>>,
+    /// Set once at startup; until then changes go nowhere.
+    changes: Mutex<Changes>,
+    settings: tokio::sync::Mutex<Option<Arc<SettingsStore>>>,
 }
 
 impl Default for AppState {
@@ -39,6 +45,8 @@ impl Default for AppState {
         Self {
             startup: watch::Sender::new(Startup::Starting),
             workers: Mutex::new(None),
+            changes: Mutex::new(Changes::default()),
+            settings: tokio::sync::Mutex::new(None),
         }
     }
 }
@@ -87,6 +95,33 @@ impl AppState {
                 IpcError::new(DB_STARTING, "the capture workers are still starting")
             })),
         }
+    }
+
+    /// Sets the announcers that emit change events to the windows.
+    pub fn set_changes(&self, changes: Changes) {
+        *self.changes.lock().expect("changes slot") = changes;
+    }
+
+    /// The change announcers.
+    pub fn changes(&self) -> Changes {
+        self.changes.lock().expect("changes slot").clone()
+    }
+
+    /// The settings store of the open database, opened on first use with the master key the
+    /// environment or the OS keyring gives.
+    pub async fn settings(&self) -> Result<Arc<SettingsStore>, IpcError> {
+        let db = self.database()?;
+        let mut slot = self.settings.lock().await;
+        if let Some(store) = slot.as_ref() {
+            return Ok(store.clone());
+        }
+        let store = SettingsStore::open(&db, KeyOptions::from_env()).await;
+        let store = Arc::new(store.map_err(|err| {
+            tracing::warn!(error = %err, "the settings could not be opened");
+            IpcError::new("settings_unavailable", err.to_string())
+        })?);
+        *slot = Some(store.clone());
+        Ok(store)
     }
 
     /// Waits until startup has finished, drains the workers, then closes the database if it

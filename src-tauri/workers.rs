@@ -6,6 +6,8 @@
 //! drains in the background while the new one starts, so a running scan is never interrupted.
 //! `stop` drains every worker, then stops the browser pools; the app calls it before it closes
 //! the database. A worker that stops on its own (database gone) is logged, not restarted.
+//! Retro-hunt jobs run on the same worker. Every job announces itself through the batched
+//! change events (see `events.rs`): its target when it starts and ends, the job when it ends.
 //!
 //! Lab use: `TRAWL_RESOLVE_FILE` names a file of `HOST=IP` lines (as `trawl lab serve
 //! --resolve-out` writes); scans then resolve those names to those addresses only, and private
@@ -14,6 +16,9 @@
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
+use futures::future::BoxFuture;
+use serde_json::Value;
+
 use tauri::async_runtime::JoinHandle;
 use tokio::sync::oneshot;
 use trawl_core::blobs::BlobStore;
@@ -21,9 +26,11 @@ use trawl_core::capture::{CaptureMode, ResolverMap};
 use trawl_core::db::Database;
 use trawl_core::paths::DataLayout;
 use trawl_core::queue::worker::WorkerError;
-use trawl_core::queue::{Queue, Worker, WorkerOptions};
+use trawl_core::queue::{Job, JobError, JobHandler, Queue, Worker, WorkerOptions};
+use trawl_core::rules::{RETROHUNT_JOB, RetroHuntJob};
 use trawl_core::scan::{CAPTURE_JOB, CaptureJob, ScanSettings};
 
+use crate::events::Changes;
 use crate::ipc_types::IpcError;
 
 /// Environment variable naming a resolver map file for lab scans.
@@ -46,17 +53,21 @@ struct RunningWorker {
 pub struct InProcessWorkers {
     db: Database,
     capture: Arc<CaptureJob>,
+    retrohunt: Arc<RetroHuntJob>,
+    changes: Changes,
     current: Mutex<Option<RunningWorker>>,
     /// Replaced workers still draining.
     draining: Mutex<Vec<JoinHandle<Result<(), WorkerError>>>>,
 }
 
 impl InProcessWorkers {
-    /// Starts a worker on `db` storing blobs under `data_dir`.
-    pub fn start(db: &Database, data_dir: &Path) -> Self {
+    /// Starts a worker on `db` storing blobs under `data_dir`, announcing its changes.
+    pub fn start(db: &Database, data_dir: &Path, changes: Changes) -> Self {
         let blobs = BlobStore::new(DataLayout::new(data_dir).blobs());
         let workers = Self {
+            retrohunt: RetroHuntJob::new(db.pool().clone(), blobs.clone()),
             capture: CaptureJob::new(db.pool().clone(), blobs),
+            changes,
             db: db.clone(),
             current: Mutex::new(None),
             draining: Mutex::new(Vec::new()),
@@ -92,7 +103,8 @@ impl InProcessWorkers {
             ..WorkerOptions::default()
         };
         let mut worker = Worker::new(Queue::new(self.db.pool().clone()), opts);
-        worker.register(CAPTURE_JOB, self.capture.clone());
+        worker.register(CAPTURE_JOB, self.announcing(self.capture.clone()));
+        worker.register(RETROHUNT_JOB, self.announcing(self.retrohunt.clone()));
         tracing::info!(
             concurrency,
             owner = worker.owner(),
@@ -118,6 +130,13 @@ impl InProcessWorkers {
         }
     }
 
+    fn announcing(&self, inner: Arc<dyn JobHandler>) -> Arc<dyn JobHandler> {
+        Arc::new(Announcing {
+            inner,
+            changes: self.changes.clone(),
+        })
+    }
+
     /// Stops claiming, waits for every running capture, then stops the browser pools.
     pub async fn stop(&self) {
         let current = self.current.lock().expect("worker slot").take();
@@ -139,6 +158,30 @@ impl InProcessWorkers {
             tracing::error!(error = %err, "stopping the browser pools failed");
         }
         tracing::info!("capture workers stopped");
+    }
+}
+
+/// A job handler that announces the job's target (when it starts and ends) and the job (when
+/// it ends) through the change events.
+struct Announcing {
+    inner: Arc<dyn JobHandler>,
+    changes: Changes,
+}
+
+impl JobHandler for Announcing {
+    fn run<'a>(&'a self, job: &'a Job) -> BoxFuture<'a, Result<Value, JobError>> {
+        Box::pin(async move {
+            let target = job.payload.get("target_id").and_then(Value::as_i64);
+            if let Some(id) = target {
+                self.changes.targets.push(id);
+            }
+            let outcome = self.inner.run(job).await;
+            if let Some(id) = target {
+                self.changes.targets.push(id);
+            }
+            self.changes.jobs.push(job.id);
+            outcome
+        })
     }
 }
 

@@ -102,9 +102,21 @@ impl Driver<'_> {
             Err(e) => return self.failed(out, e),
         }
 
+        let navigated = started.elapsed();
         self.wait(req, started, wait_until, &mut out);
+        let settled = started.elapsed();
         self.snapshot(req, deadline, &mut out);
+        let shot = started.elapsed();
         self.collect(req, deadline, &mut out);
+        tracing::debug!(
+            url = %req.url,
+            navigate_ms = navigated.as_millis() as u64,
+            settle_ms = (settled - navigated).as_millis() as u64,
+            snapshot_ms = (shot - settled).as_millis() as u64,
+            collect_ms = (started.elapsed() - shot).as_millis() as u64,
+            resources = out.resources.len(),
+            "page captured"
+        );
 
         // Stop the page (timers, dialogs, hanging requests) before the tab is reused.
         let blank = method::<Page::Navigate>(json!({"url": "about:blank"}));

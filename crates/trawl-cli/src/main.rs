@@ -8,6 +8,7 @@
 mod campaigns_cmd;
 mod context;
 mod db_cmd;
+mod graph_cmd;
 mod jarm_cmd;
 mod jobs_cmd;
 mod lab;
@@ -79,14 +80,14 @@ enum Command {
     /// Encrypted settings: list, get, set, unset, rotate-key
     #[command(subcommand)]
     Settings(settings_cmd::SettingsCommand),
-    /// Campaigns: list, show, recluster, generic, pin
+    /// Campaigns: list, show, recluster, generic, pin, split, merge, graph
     #[command(subcommand)]
     Campaigns(campaigns_cmd::CampaignsCommand),
-    /// The infrastructure graph: export
+    /// The infrastructure graph: export, path, neighbours, components
     #[command(subcommand)]
-    Graph(campaigns_cmd::GraphCommand),
+    Graph(graph_cmd::GraphCommand),
     /// Targets sharing one value of a pivot kind
-    Pivot(campaigns_cmd::PivotArgs),
+    Pivot(graph_cmd::PivotArgs),
 }
 
 fn main() -> ExitCode {
@@ -128,8 +129,8 @@ fn main() -> ExitCode {
             Command::Settings(cmd) => settings_cmd::run(&ctx, cmd).await,
             Command::Rules(cmd) => rules_cmd::run(&ctx, cmd).await,
             Command::Campaigns(cmd) => campaigns_cmd::run(&ctx, cmd).await,
-            Command::Graph(cmd) => campaigns_cmd::run_graph(&ctx, cmd).await,
-            Command::Pivot(args) => campaigns_cmd::run_pivot(&ctx, args).await,
+            Command::Graph(cmd) => graph_cmd::run_graph(&ctx, cmd).await,
+            Command::Pivot(args) => graph_cmd::run_pivot(&ctx, args).await,
         }
     });
     match result {

@@ -22,12 +22,14 @@ pub struct ScanArgs {
     /// URL lists: text, CSV (PhishTank, URLhaus, OpenPhish …), JSON or JSON lines
     #[arg(required = true, value_name = "FILE")]
     files: Vec<PathBuf>,
-    /// Capture mode
-    #[arg(long, value_enum, default_value_t = Mode::Fast)]
+    /// Capture mode: `full` opens each page in headless Chromium (screenshot, rendered DOM,
+    /// every sub-resource); `fast` fetches over HTTP only, for triage of long lists
+    #[arg(long, value_enum, default_value_t = Mode::Full)]
     mode: Mode,
-    /// Targets captured at once
-    #[arg(long, default_value_t = 8)]
-    concurrency: usize,
+    /// Targets captured at once: browser pages in full mode (default 4), HTTP captures in
+    /// fast mode (default 8)
+    #[arg(long)]
+    concurrency: Option<usize>,
     /// Map a host name to an address (HOST=IP); mapped names may be loopback
     #[arg(long = "resolve", value_name = "HOST=IP")]
     resolve: Vec<String>,
@@ -48,6 +50,17 @@ pub struct ScanArgs {
     json: bool,
 }
 
+impl ScanArgs {
+    /// `--concurrency`, or the mode's default.
+    fn concurrency(&self) -> usize {
+        let default = match self.mode {
+            Mode::Full => 4,
+            Mode::Fast => 8,
+        };
+        self.concurrency.unwrap_or(default).max(1)
+    }
+}
+
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 enum Mode {
     Fast,
@@ -55,10 +68,7 @@ enum Mode {
 }
 
 pub async fn run(ctx: &Context, args: ScanArgs) -> Result<()> {
-    let urls = read_lists(&args.files)?;
-    if urls.is_empty() {
-        bail!("no URLs to scan in {}", names(&args.files));
-    }
+    // Options first: a typo in a flag is reported before a large list is read.
     let mut resolve = args.resolve.clone();
     for file in &args.resolve_files {
         let text = std::fs::read_to_string(file)
@@ -73,6 +83,23 @@ pub async fn run(ctx: &Context, args: ScanArgs) -> Result<()> {
     }
     for entry in &args.resolve {
         trawl_core::capture::ResolverMap::new().add_arg(entry)?;
+    }
+    if !(args.timeout.is_finite() && args.timeout > 0.0) {
+        bail!(
+            "--timeout must be a positive number of seconds, not {}",
+            args.timeout
+        );
+    }
+    let chromium = trawl_core::capture::full::DEFAULT_CHROMIUM;
+    if matches!(args.mode, Mode::Full) && !std::path::Path::new(chromium).is_file() {
+        bail!(
+            "full mode needs Chromium at {chromium}: install it (scripts/setup.sh does) or \
+             scan with --mode fast"
+        );
+    }
+    let urls = read_lists(&args.files)?;
+    if urls.is_empty() {
+        bail!("no URLs to scan in {}", names(&args.files));
     }
     let settings = ScanSettings {
         mode: match args.mode {
@@ -107,8 +134,14 @@ async fn scan(
         settings.mode
     );
 
+    // `--concurrency` counts browser pages in full mode; more jobs than pages keep them busy.
+    let concurrency = args.concurrency();
+    let jobs = match settings.mode {
+        CaptureMode::Full => concurrency * scan::JOBS_PER_BROWSER_PAGE,
+        CaptureMode::Fast => concurrency,
+    };
     let opts = WorkerOptions {
-        concurrency: args.concurrency.max(1),
+        concurrency: jobs,
         ..WorkerOptions::default()
     };
     let mut worker = Worker::new(Queue::new(pool.clone()), opts);
@@ -118,7 +151,7 @@ async fn scan(
         trawl_core::rules::RetroHuntJob::new(pool.clone(), blobs.clone()),
     );
     let capture_job = CaptureJob::new(pool.clone(), blobs);
-    capture_job.set_browser_pages(args.concurrency.max(1));
+    capture_job.set_browser_pages(concurrency);
     worker.register(CAPTURE_JOB, capture_job.clone());
     worker.register(
         diag::SLEEP,

@@ -135,7 +135,15 @@ async fn hostile_servers_end_with_a_reason_in_bounded_memory() {
         "hostile.txt",
         &cases.iter().map(|c| c.url.clone()).collect::<Vec<_>>(),
     );
-    let mut args: Vec<String> = ["scan", "--concurrency", "8", "--timeout", TIMEOUT_SECS]
+    let mut args: Vec<String> = [
+        "scan",
+        "--mode",
+        "fast",
+        "--concurrency",
+        "8",
+        "--timeout",
+        TIMEOUT_SECS,
+    ]
         .map(String::from)
         .into();
     for host in [HOSTILE_TLS_HOST, EXPIRED_TLS_HOST, SELF_SIGNED_TLS_HOST] {

@@ -88,6 +88,8 @@ async fn scan_sample_sites(env: &Env) -> (LabServer, Vec<String>) {
     let list = env.write("urls.txt", &list);
     let args = [
         "scan",
+        "--mode",
+        "fast",
         "--resolve-file",
         resolve.to_str().unwrap(),
         list.to_str().unwrap(),

@@ -136,6 +136,8 @@ async fn scan_sample_sites(env: &Env) -> LabServer {
     let list = env.write("urls.txt", &list);
     let args = [
         "scan",
+        "--mode",
+        "fast",
         "--resolve-file",
         resolve.to_str().unwrap(),
         list.to_str().unwrap(),

@@ -4,6 +4,7 @@
 //! (see DESIGN.md): storage and the job queue, URL-list input, capture, fingerprints,
 //! extraction, and the lab web server used to replay saved sites on loopback.
 
+pub mod analysis_views;
 pub mod blobs;
 pub mod capture;
 pub mod db;
@@ -14,7 +15,9 @@ pub mod jarm;
 pub mod lab;
 pub mod link;
 pub mod logging;
+pub mod logs_query;
 pub mod paths;
+pub mod pivots;
 pub mod queue;
 pub mod rules;
 pub mod scan;

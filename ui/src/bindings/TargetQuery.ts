@@ -15,4 +15,44 @@ status: string | null,
 /**
  * Only domains containing this text.
  */
-domain: string | null, };
+domain: string | null, 
+/**
+ * Lowest risk score (0–100); targets without a score are left out.
+ */
+risk_min?: number, 
+/**
+ * Highest risk score (0–100); targets without a score are left out.
+ */
+risk_max?: number, 
+/**
+ * An IP address, or the start of one (`203.0.113.`).
+ */
+ip?: string, 
+/**
+ * Only targets carrying this tag.
+ */
+tag?: string, 
+/**
+ * Only targets with (true) or without (false) signature or YARA matches.
+ */
+has_matches?: boolean, 
+/**
+ * Only members of the campaign with this key.
+ */
+campaign?: string, 
+/**
+ * Created at or after this time (RFC 3339).
+ */
+since?: string, 
+/**
+ * Created before this time (RFC 3339).
+ */
+until?: string, 
+/**
+ * With `pivot_value`: only targets sharing this fingerprint (a pivot kind name).
+ */
+pivot_kind?: string, 
+/**
+ * The fingerprint value for `pivot_kind`.
+ */
+pivot_value?: string, };

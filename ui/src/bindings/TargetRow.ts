@@ -11,4 +11,24 @@ title: string | null,
 /**
  * Why the target failed or was skipped.
  */
-reason: string | null, };
+reason: string | null, 
+/**
+ * The analyst's tags, sorted.
+ */
+tags: Array<string>, 
+/**
+ * Key of the campaign the target belongs to.
+ */
+campaign: string | null, 
+/**
+ * Signature and YARA matches.
+ */
+match_count: number, 
+/**
+ * When the target was submitted (RFC 3339).
+ */
+created_at: string, 
+/**
+ * Average hash of the screenshot (full mode), for thumbnails and grouping.
+ */
+screenshot_ahash: string | null, };

@@ -165,6 +165,9 @@ pub async fn scan_corpus_with(
 
     let resolve = resolve.to_str().unwrap();
     let mut args = vec!["scan"];
+    if !flags.contains(&"--mode") {
+        args.extend(["--mode", "fast"]);
+    }
     args.extend_from_slice(flags);
     args.extend(["--resolve-file", resolve, list.to_str().unwrap()]);
     let scan = env.run(&args).await;

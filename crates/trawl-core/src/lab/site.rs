@@ -6,7 +6,10 @@
 //! to it), a small HTML 404 page otherwise. Paths are percent-decoded segment by segment; a `..`
 //! segment (also `%2e%2e`), a decoded `/` or `\`, or a file whose real path (symlinks resolved)
 //! leaves the docroot is refused with 403. POST to any path answers "lab: form received" and
-//! discards the body. Every request is logged at `debug`.
+//! discards the body. Every request is logged at `debug`. A site whose docroot holds a
+//! `.lab-headers` file (`Name: value` lines, `#` comments) sends those headers with every
+//! response, so sample sites can carry hostile header values; a line that is not a valid
+//! header is skipped.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -95,6 +98,31 @@ async fn dispatch(State(state): State<Arc<ListenerState>>, req: Request) -> Resp
 }
 
 async fn serve_site(site: &Site, req: Request) -> Response {
+    let mut response = serve_site_files(site, req).await;
+    if let Ok(text) = tokio::fs::read_to_string(site.docroot.join(LAB_HEADERS)).await {
+        for (name, value) in extra_headers(&text) {
+            response.headers_mut().append(name, value);
+        }
+    }
+    response
+}
+
+/// File in a docroot listing extra response headers.
+const LAB_HEADERS: &str = ".lab-headers";
+
+/// The valid `Name: value` lines of a `.lab-headers` file.
+fn extra_headers(text: &str) -> Vec<(header::HeaderName, HeaderValue)> {
+    text.lines()
+        .filter(|l| !l.trim_start().starts_with('#'))
+        .filter_map(|l| l.split_once(':'))
+        .filter_map(|(name, value)| {
+            let name = header::HeaderName::from_bytes(name.trim().as_bytes()).ok()?;
+            Some((name, HeaderValue::from_str(value.trim()).ok()?))
+        })
+        .collect()
+}
+
+async fn serve_site_files(site: &Site, req: Request) -> Response {
     match *req.method() {
         Method::GET | Method::HEAD => {
             let uri = req.uri();
@@ -357,6 +385,17 @@ mod tests {
         assert_eq!(decode_path("/a%zz"), Err(PathRefusal::Malformed));
         assert_eq!(decode_path("/a%ff"), Err(PathRefusal::Malformed));
         assert_eq!(decode_path("/a%4"), Err(PathRefusal::Malformed));
+    }
+
+    #[test]
+    fn lab_headers_lines_become_headers_and_bad_lines_are_skipped() {
+        let text = "# comment\nX-Payload: <img src=x onerror=\"a()\">\nbad line\nX-Two: 2\n";
+
+        let headers = extra_headers(text);
+
+        let names: Vec<_> = headers.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["x-payload", "x-two"]);
+        assert_eq!(headers[0].1, "<img src=x onerror=\"a()\">");
     }
 
     #[test]

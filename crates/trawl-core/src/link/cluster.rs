@@ -5,24 +5,28 @@
 //! of whatever it links to; when it links campaigns together they merge into the oldest, whose
 //! key survives, so a campaign's key never changes as it grows. Every member keeps evidence: the
 //! values it shares and with whom. Campaign writes are serialised across workers by one
-//! transaction-scoped advisory lock. [`recluster`] rebuilds everything in target order, keeping
-//! pinned members where the analyst put them.
+//! transaction-scoped advisory lock. The analyst's decisions apply here too: a target kept
+//! together with another links to it, and a campaign holding a member kept apart from the
+//! growing one is left out of the merge (see [`super::decisions`]). Full re-clustering lives in
+//! [`super::recluster`].
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 
 use super::LinkError;
-use super::generic::GenericValues;
+use super::decisions::{DECISION, Decisions};
+use super::generic::{self, GenericValues};
 use super::graph::index_target;
 use super::kinds::{Matching, PivotKind, StoredTarget, Strength, values_of};
 use super::store;
 use crate::fingerprint::similarity::tlsh_diff;
 
+pub use super::evidence::{EVIDENCE_PEERS, Evidence, push_evidence};
+
 /// Arbitrary constant naming the campaign lock (`pg_advisory_xact_lock`).
-const CAMPAIGN_LOCK: i64 = 0x7472_6177_6c63_6d70;
+pub(crate) const CAMPAIGN_LOCK: i64 = 0x7472_6177_6c63_6d70;
 
 /// Thresholds of the similarity kinds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -59,38 +63,11 @@ impl ClusterSettings {
     }
 }
 
-/// Why a member is in its campaign: one shared value and the members it is shared with.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Evidence {
-    /// Pivot kind name.
-    pub kind: String,
-    /// The shared value (for similarity kinds, the distance: `distance 17`).
-    pub value: String,
-    /// Target ids of the members it is shared with.
-    pub with: Vec<i64>,
-}
-
-impl Evidence {
-    /// "shares favicon sha256 90cdaf487716… with 3 members".
-    pub fn describe(&self) -> String {
-        let label = super::kinds::kind(&self.kind).map_or(self.kind.as_str(), |k| k.label);
-        let value: String = self.value.chars().take(16).collect();
-        let more = if self.value.chars().count() > 16 {
-            "…"
-        } else {
-            ""
-        };
-        let n = self.with.len();
-        let members = if n == 1 { "member" } else { "members" };
-        format!("shares {label} {value}{more} with {n} {members}")
-    }
-}
-
 /// One shared value between the target and another.
-struct Link {
-    other: i64,
-    kind: &'static PivotKind,
-    value: String,
+pub(crate) struct Link {
+    pub(crate) other: i64,
+    pub(crate) kind: &'static PivotKind,
+    pub(crate) value: String,
 }
 
 /// Values of `t` shared with other targets, generic ones left out.
@@ -121,8 +98,11 @@ async fn shared_values(
                 if settings.require_dom_match && dom.is_none() {
                     continue;
                 }
+                // Copies of one kit share digests: compare each distinct digest once.
+                let mut diffs: HashMap<String, Option<i32>> = HashMap::new();
                 for (other, tlsh, _) in store::tlsh_candidates(pool, t.id, dom).await? {
-                    match tlsh_diff(&value, &tlsh) {
+                    let diff = diffs.entry(tlsh);
+                    match *diff.or_insert_with_key(|tlsh| tlsh_diff(&value, tlsh)) {
                         Some(d) if d <= settings.tlsh_max => links.push(Link {
                             other,
                             kind,
@@ -162,7 +142,7 @@ pub fn hamming(a: &str, b: &str) -> Option<u32> {
 
 /// The links that count: per other target, its shared values when one is strong or two
 /// different weak kinds are shared.
-fn decide(links: Vec<Link>) -> BTreeMap<i64, Vec<Link>> {
+pub(crate) fn decide(links: Vec<Link>) -> BTreeMap<i64, Vec<Link>> {
     let mut by_other: BTreeMap<i64, Vec<Link>> = BTreeMap::new();
     for l in links {
         by_other.entry(l.other).or_default().push(l);
@@ -187,6 +167,34 @@ pub fn campaign_key(url: &str) -> String {
     format!("c-{}", &hex::encode(digest)[..10])
 }
 
+/// A new campaign founded by `founder`: its key comes from the founder's URL, made unique if a
+/// campaign already has it (a founder split out of its first campaign). Returns (id, key).
+pub(crate) async fn fresh_key(
+    tx: &mut PgConnection,
+    founder: i64,
+) -> Result<(i64, String), sqlx::Error> {
+    let url: String = sqlx::query_scalar("SELECT url FROM targets WHERE id = $1")
+        .bind(founder)
+        .fetch_one(&mut *tx)
+        .await?;
+    for attempt in 0u32.. {
+        let key = match attempt {
+            0 => campaign_key(&url),
+            n => campaign_key(&format!("{url}\n{n}")),
+        };
+        let id: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO campaigns (key) VALUES ($1) ON CONFLICT (key) DO NOTHING RETURNING id",
+        )
+        .bind(&key)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(id) = id {
+            return Ok((id, key));
+        }
+    }
+    unreachable!("an unbounded range ends only by returning")
+}
+
 /// Indexes the target in the graph and joins it to its campaign. Returns the campaign key,
 /// or `None` when the target links to nobody (or is not DONE).
 pub async fn link_target(
@@ -194,29 +202,130 @@ pub async fn link_target(
     settings: &ClusterSettings,
     target_id: i64,
 ) -> Result<Option<String>, LinkError> {
-    let generic = GenericValues::load(pool).await?;
+    let generic = generic::cached(pool).await?;
     let Some(t) = store::load_target(pool, target_id, &generic).await? else {
         return Ok(None);
     };
     index_target(pool, &t).await?;
-    let linked = decide(shared_values(pool, settings, &generic, &t).await?);
+    let mut links = shared_values(pool, settings, &generic, &t).await?;
+
+    // Targets the analyst keeps together with this one link to it like a strong value.
+    let decisions = Decisions::load(pool, Some(&[t.id][..])).await?;
+    for (other, origin) in decisions.together_with(t.id) {
+        links.push(Link {
+            other: *other,
+            kind: &DECISION,
+            value: origin.clone(),
+        });
+    }
+    let linked = decide(links);
     if linked.is_empty() {
         return Ok(None);
     }
-    Ok(Some(join(pool, &t, linked).await?))
+    join(pool, &t, linked).await
 }
 
-/// Puts `t` and the targets it links to in one campaign, with evidence.
+/// Campaign id of each of `ids` that is a member.
+async fn campaigns_of(
+    tx: &mut PgConnection,
+    ids: &[i64],
+) -> Result<HashMap<i64, i64>, sqlx::Error> {
+    let rows: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT target_id, campaign_id FROM campaign_members WHERE target_id = ANY($1)",
+    )
+    .bind(ids)
+    .fetch_all(tx)
+    .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// Drops the links whose campaign (or the target itself, when in none) holds a member kept
+/// apart from what `t` has joined so far. Campaigns are taken oldest first, then loose targets
+/// by id, starting from `t`'s own campaign.
+async fn respect_apart(
+    tx: &mut PgConnection,
+    t: i64,
+    linked: &mut BTreeMap<i64, Vec<Link>>,
+) -> Result<(), sqlx::Error> {
+    let any: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM campaign_decisions WHERE verdict = 'apart')",
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    if !any {
+        return Ok(());
+    }
+    let mut ids: Vec<i64> = linked.keys().copied().collect();
+    ids.push(t);
+    let campaign = campaigns_of(tx, &ids).await?;
+
+    // Each group: a campaign's members, or a loose target alone.
+    let rows: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT campaign_id, target_id FROM campaign_members WHERE campaign_id = ANY($1)",
+    )
+    .bind(campaign.values().copied().collect::<Vec<i64>>())
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut members: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
+    for (c, m) in rows {
+        members.entry(c).or_default().push(m);
+    }
+    let everyone: Vec<i64> = members.values().flatten().chain(&ids).copied().collect();
+    let apart: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT low_target, high_target FROM campaign_decisions WHERE verdict = 'apart' \
+         AND low_target = ANY($1) AND high_target = ANY($1)",
+    )
+    .bind(&everyone)
+    .fetch_all(&mut *tx)
+    .await?;
+    if apart.is_empty() {
+        return Ok(());
+    }
+    let apart: HashSet<(i64, i64)> = apart.into_iter().collect();
+    let clash = |a: &HashSet<i64>, b: &[i64]| {
+        b.iter().any(|x| {
+            a.iter()
+                .any(|y| apart.contains(&((*x).min(*y), (*x).max(*y))))
+        })
+    };
+
+    let group_of = |id: i64| campaign.get(&id).map_or(vec![id], |c| members[c].clone());
+    let mut joined: HashSet<i64> = group_of(t).into_iter().collect();
+    let mut order: Vec<(i64, i64)> = linked
+        .keys()
+        .map(|&o| (campaign.get(&o).copied().unwrap_or(i64::MAX), o))
+        .collect();
+    order.sort_unstable();
+    for (_, other) in order {
+        if joined.contains(&other) {
+            continue;
+        }
+        let group = group_of(other);
+        if clash(&joined, &group) {
+            linked.remove(&other);
+        } else {
+            joined.extend(group);
+        }
+    }
+    Ok(())
+}
+
+/// Puts `t` and the targets it links to in one campaign, with evidence. `None` when the
+/// analyst's decisions leave nothing to join.
 async fn join(
     pool: &PgPool,
     t: &StoredTarget,
-    linked: BTreeMap<i64, Vec<Link>>,
-) -> Result<String, sqlx::Error> {
+    mut linked: BTreeMap<i64, Vec<Link>>,
+) -> Result<Option<String>, LinkError> {
     let mut tx = pool.begin().await?;
     sqlx::query("SELECT pg_advisory_xact_lock($1)")
         .bind(CAMPAIGN_LOCK)
         .execute(&mut *tx)
         .await?;
+    respect_apart(&mut tx, t.id, &mut linked).await?;
+    if linked.is_empty() {
+        return Ok(None);
+    }
     let mut ids: Vec<i64> = linked.keys().copied().collect();
     ids.push(t.id);
 
@@ -230,22 +339,7 @@ async fn join(
     .await?;
     let (campaign, key) = match existing.first() {
         Some(found) => found.clone(),
-        None => {
-            let first = ids.iter().min().copied().unwrap_or(t.id);
-            let url: String = sqlx::query_scalar("SELECT url FROM targets WHERE id = $1")
-                .bind(first)
-                .fetch_one(&mut *tx)
-                .await?;
-            let key = campaign_key(&url);
-            let id = sqlx::query_scalar(
-                "INSERT INTO campaigns (key) VALUES ($1) ON CONFLICT (key) \
-                 DO UPDATE SET updated_at = now() RETURNING id",
-            )
-            .bind(&key)
-            .fetch_one(&mut *tx)
-            .await?;
-            (id, key)
-        }
+        None => fresh_key(&mut tx, ids.iter().min().copied().unwrap_or(t.id)).await?,
     };
     for (other, _) in existing.iter().skip(1) {
         sqlx::query("UPDATE campaign_members SET campaign_id = $1 WHERE campaign_id = $2")
@@ -259,13 +353,23 @@ async fn join(
             .await?;
     }
 
-    // Evidence: the new target shares each value with its links, and they with it.
-    let mut add: BTreeMap<i64, Vec<Evidence>> = BTreeMap::new();
+    // Evidence: the new target shares each value with its links, and they with it. Members
+    // already in a campaign hear of the newcomer only up to the evidence bound, so joining a
+    // kit of thousands rewrites a bounded number of rows.
+    let members = campaigns_of(&mut tx, &ids).await?;
+    let mut add: BTreeMap<i64, Vec<(String, String, i64)>> = BTreeMap::new();
+    let mut told = 0;
     for (other, links) in &linked {
+        let tell = !members.contains_key(other) || told < EVIDENCE_PEERS;
+        told += usize::from(members.contains_key(other) && tell);
         for l in links {
             let (kind, value) = (l.kind.name.to_string(), l.value.clone());
-            push_evidence(add.entry(t.id).or_default(), &kind, &value, *other);
-            push_evidence(add.entry(*other).or_default(), &kind, &value, t.id);
+            add.entry(t.id)
+                .or_default()
+                .push((kind.clone(), value.clone(), *other));
+            if tell {
+                add.entry(*other).or_default().push((kind, value, t.id));
+            }
         }
     }
     for (member, evidence) in add {
@@ -278,10 +382,8 @@ async fn join(
         let mut merged: Vec<Evidence> = old
             .and_then(|v| serde_json::from_value(v).ok())
             .unwrap_or_default();
-        for e in evidence {
-            for w in e.with {
-                push_evidence(&mut merged, &e.kind, &e.value, w);
-            }
+        for (kind, value, with) in evidence {
+            push_evidence(&mut merged, &kind, &value, with);
         }
         sqlx::query(
             "INSERT INTO campaign_members (campaign_id, target_id, evidence) \
@@ -299,46 +401,7 @@ async fn join(
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
-    Ok(key)
-}
-
-fn push_evidence(list: &mut Vec<Evidence>, kind: &str, value: &str, with: i64) {
-    match list.iter_mut().find(|e| e.kind == kind && e.value == value) {
-        Some(e) if !e.with.contains(&with) => {
-            e.with.push(with);
-            e.with.sort_unstable();
-        }
-        Some(_) => {}
-        None => list.push(Evidence {
-            kind: kind.to_string(),
-            value: value.to_string(),
-            with: vec![with],
-        }),
-    }
-}
-
-/// Rebuilds the graph and every campaign from the stored targets, oldest first. Pinned
-/// members stay in their campaigns (and campaigns holding them keep their keys); everything
-/// else is recomputed. Returns the number of campaigns afterwards.
-pub async fn recluster(pool: &PgPool, settings: &ClusterSettings) -> Result<i64, LinkError> {
-    sqlx::query("DELETE FROM campaign_members WHERE NOT pinned")
-        .execute(pool)
-        .await?;
-    sqlx::query("UPDATE campaign_members SET evidence = '[]'::jsonb")
-        .execute(pool)
-        .await?;
-    sqlx::query(
-        "DELETE FROM campaigns c WHERE NOT EXISTS \
-         (SELECT 1 FROM campaign_members m WHERE m.campaign_id = c.id)",
-    )
-    .execute(pool)
-    .await?;
-    for id in store::done_targets(pool).await? {
-        link_target(pool, settings, id).await?;
-    }
-    Ok(sqlx::query_scalar("SELECT count(*) FROM campaigns")
-        .fetch_one(pool)
-        .await?)
+    Ok(Some(key))
 }
 
 #[cfg(test)]
@@ -368,19 +431,6 @@ mod tests {
     }
 
     #[test]
-    fn evidence_reads_as_a_sentence() {
-        let e = Evidence {
-            kind: "favicon_sha256".into(),
-            value: "90cdaf487716184e4034000935c605d1".into(),
-            with: vec![1, 2, 3],
-        };
-        assert_eq!(
-            e.describe(),
-            "shares favicon sha256 90cdaf487716184e… with 3 members"
-        );
-    }
-
-    #[test]
     fn keys_and_distances() {
         assert_eq!(
             campaign_key("http://a.test/"),
@@ -392,15 +442,5 @@ mod tests {
         );
         assert_eq!(hamming("ff00000000000000", "fe00000000000001"), Some(2));
         assert_eq!(hamming("zz", "00"), None);
-    }
-
-    #[test]
-    fn evidence_merges_by_value() {
-        let mut list = Vec::new();
-        push_evidence(&mut list, "ip", "1", 5);
-        push_evidence(&mut list, "ip", "1", 3);
-        push_evidence(&mut list, "ip", "1", 3);
-        assert_eq!(list.len(), 1);
-        assert_eq!(list[0].with, [3, 5]);
     }
 }

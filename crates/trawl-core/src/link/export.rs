@@ -208,6 +208,7 @@ mod tests {
                         kind: "ip".into(),
                         value: "192.0.2.1".into(),
                         with: vec![3],
+                        more: 0,
                     }],
                 },
                 Member {

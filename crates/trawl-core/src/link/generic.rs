@@ -1,8 +1,14 @@
 //! Generic values: the shipped list (`data/generic.txt`, embedded at build time) plus the
 //! analyst's additions (`generic_values` table). A generic value stays a node of the graph but
 //! never links targets into a campaign.
+//!
+//! Loading is cached per database: [`cached`] asks Postgres only for a cheap stamp of
+//! `generic_values` (row count and highest id, which change with every insert or delete) and
+//! rebuilds the list when the stamp moved, so every worker process sees an analyst's new mark on
+//! the next target it links.
 
 use std::collections::HashSet;
+use std::sync::{Arc, LazyLock, Mutex};
 
 use sqlx::PgPool;
 
@@ -19,6 +25,10 @@ pub struct GenericValues {
 impl GenericValues {
     /// The shipped list alone.
     pub fn shipped() -> GenericValues {
+        SHIPPED_LIST.clone()
+    }
+
+    fn parse_shipped() -> GenericValues {
         let mut out = GenericValues::default();
         for line in SHIPPED.lines() {
             let line = line.split('#').next().unwrap_or_default().trim();
@@ -70,6 +80,59 @@ impl GenericValues {
         let is_code = name.ends_with(".js") || name.ends_with(".css");
         is_code && self.libraries.iter().any(|l| name.starts_with(l.as_str()))
     }
+}
+
+/// The shipped list, parsed once.
+static SHIPPED_LIST: LazyLock<GenericValues> = LazyLock::new(GenericValues::parse_shipped);
+
+/// A database's generic list with the `generic_values` stamp it was built at.
+struct CacheEntry {
+    database: String,
+    stamp: (i64, i64),
+    values: Arc<GenericValues>,
+}
+
+static CACHE: Mutex<Vec<CacheEntry>> = Mutex::new(Vec::new());
+
+/// Names the database a pool talks to (host or socket, port, database name).
+fn database_identity(pool: &PgPool) -> String {
+    let o = pool.connect_options();
+    let socket = o.get_socket().map(|s| s.display().to_string());
+    format!(
+        "{}|{}|{}|{}",
+        o.get_host(),
+        socket.unwrap_or_default(),
+        o.get_port(),
+        o.get_database().unwrap_or_default()
+    )
+}
+
+/// The shipped list plus the analyst's table, rebuilt only when `generic_values` changed since
+/// the last call for the same database.
+pub async fn cached(pool: &PgPool) -> Result<Arc<GenericValues>, sqlx::Error> {
+    let stamp: (i64, i64) =
+        sqlx::query_as("SELECT count(*), coalesce(max(id), 0) FROM generic_values")
+            .fetch_one(pool)
+            .await?;
+    let database = database_identity(pool);
+    {
+        let cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
+        let hit = cache
+            .iter()
+            .find(|e| e.database == database && e.stamp == stamp);
+        if let Some(entry) = hit {
+            return Ok(entry.values.clone());
+        }
+    }
+    let values = Arc::new(GenericValues::load(pool).await?);
+    let mut cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
+    cache.retain(|e| e.database != database);
+    cache.push(CacheEntry {
+        database,
+        stamp,
+        values: values.clone(),
+    });
+    Ok(values)
 }
 
 /// Records an analyst's generic value (idempotent).

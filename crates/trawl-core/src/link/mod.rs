@@ -5,17 +5,26 @@
 //! it to a campaign. It is idempotent; a failure is returned to the caller (the capture job
 //! logs it and keeps the target, since a later `recluster` rebuilds everything).
 
+pub mod analysis;
 pub mod cluster;
+pub mod decisions;
+pub mod evidence;
 pub mod export;
 pub mod generic;
 pub mod graph;
 pub mod kinds;
+pub mod memory;
+pub mod recluster;
 pub mod store;
+pub mod views;
 
 use sqlx::PgPool;
 
-pub use cluster::{ClusterSettings, Evidence, link_target, recluster};
+pub use cluster::{ClusterSettings, link_target};
+pub use decisions::{SplitOutcome, merge, split};
+pub use evidence::Evidence;
 pub use generic::{GenericValues, mark_generic};
+pub use recluster::{ReclusterReport, recluster};
 
 /// Errors of the link stage.
 #[derive(Debug, thiserror::Error)]
@@ -29,6 +38,23 @@ pub enum LinkError {
     /// No campaign has this key.
     #[error("no campaign {0:?}")]
     NoCampaign(String),
+    /// A target named in a decision is not a member of the campaign.
+    #[error("target {target} is not a member of campaign {key:?}")]
+    NotMember {
+        /// The target id.
+        target: i64,
+        /// The campaign key.
+        key: String,
+    },
+    /// A split that would move no member, or every member.
+    #[error("a split of {0:?} must leave at least one member behind and move at least one")]
+    NothingToSplit(String),
+    /// A merge of a campaign with itself.
+    #[error("cannot merge campaign {0:?} with itself")]
+    SameCampaign(String),
+    /// No stored target has this id.
+    #[error("no target {0}")]
+    NoTarget(i64),
 }
 
 /// Targets (id, URL) sharing `value` of `kind` (exact values), by id.

@@ -177,3 +177,15 @@ pub async fn target_url(pool: &PgPool, id: i64) -> Result<String, sqlx::Error> {
         .fetch_one(pool)
         .await
 }
+
+/// URLs of the targets among `ids` that exist.
+pub async fn target_urls(
+    pool: &PgPool,
+    ids: &[i64],
+) -> Result<std::collections::HashMap<i64, String>, sqlx::Error> {
+    let rows: Vec<(i64, String)> = sqlx::query_as("SELECT id, url FROM targets WHERE id = ANY($1)")
+        .bind(ids)
+        .fetch_all(pool)
+        .await?;
+    Ok(rows.into_iter().collect())
+}

@@ -8,6 +8,7 @@
 //! to `logs` in the same statement as the state change. Running jobs is the worker's business
 //! ([`worker`]); what a job does is its handler's.
 
+pub mod admin;
 pub mod diag;
 pub mod worker;
 

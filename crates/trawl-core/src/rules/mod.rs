@@ -1,16 +1,16 @@
-//! Matching: signatures (analysts' regexes and imported IOK rules), alert rules, retro-hunts
-//! and the risk score, run on every capture after it is stored.
+//! Matching: signatures (analysts' regexes and imported IOK rules), YARA rules, alert rules,
+//! retro-hunts and the risk score, run on every capture after it is stored.
 //!
 //! [`RuleCache`] holds the compiled rules of one handler and rebuilds them when
 //! `rules_state.version` changes. [`match_and_store`] gathers a capture's text
-//! ([`matcher::MatchInput`]), runs signatures and alert rules, scores the risk and stores
-//! everything. Database errors go back to the caller (the job retries); a rule that fails to
-//! compile is logged and left out, never stopping the others.
-//!
-//! TODO(yara): YARA rules (`yara_rules`, `yara_matches`) with yara-x are not built yet: the
-//! dependency's compile time was deferred; `trawl rules import-yara` does not exist.
+//! ([`matcher::MatchInput`]), runs signatures and alert rules, scans the document and assets
+//! with YARA (on a blocking thread), scores the risk and stores everything. Database errors
+//! go back to the caller (the job retries); a rule that fails to compile is logged and left
+//! out, never stopping the others.
 
 pub mod alerts;
+pub mod archive;
+pub mod brands;
 pub mod condition;
 pub mod iok;
 pub mod matcher;
@@ -18,6 +18,8 @@ pub mod retro;
 pub mod risk;
 pub mod signature;
 pub mod store;
+pub mod yara;
+pub mod yara_store;
 
 use std::sync::{Arc, Mutex};
 
@@ -27,14 +29,17 @@ pub use sqlx::PgPool;
 use crate::blobs::BlobStore;
 use crate::capture::Capture;
 use matcher::{MatchInput, RuleSet};
+use yara::{YaraMatch, YaraRules};
 
-pub use retro::{RETROHUNT_JOB, RetroHuntJob, queue_retrohunt};
+pub use retro::{RETROHUNT_JOB, RetroHuntJob, queue_retrohunt, queue_yara_retrohunt};
 
-/// Signatures and alert rules compiled at one rules version.
+/// Signatures, YARA rules and alert rules compiled at one rules version.
 #[derive(Debug, Default)]
 pub struct Compiled {
     /// The signatures.
     pub signatures: RuleSet,
+    /// The YARA rules.
+    pub yara: YaraRules,
     /// The alert rules.
     pub alerts: Vec<alerts::AlertRule>,
 }
@@ -65,17 +70,27 @@ pub async fn load(pool: &PgPool, version: i64) -> Result<Compiled, sqlx::Error> 
     let (rules, mut errors) = store::compile(&store::list_signatures(pool).await?);
     let (alert_rules, alert_errors) = alerts::compile(&store::list_alert_rules(pool).await?);
     errors.extend(alert_errors);
+    let yara_rows = yara_store::list_rules(pool).await?;
+    let yara = tokio::task::spawn_blocking(move || YaraRules::compile(&yara_rows))
+        .await
+        .unwrap_or_else(|e| {
+            tracing::error!("YARA compilation crashed: {e}");
+            YaraRules::default()
+        });
+    errors.extend(yara.issues.iter().map(|i| format!("YARA {i}")));
     for e in &errors {
         tracing::warn!("rule left out: {e}");
     }
     tracing::debug!(
         signatures = rules.len(),
+        yara = yara.len(),
         alerts = alert_rules.len(),
         version,
         "rules built"
     );
     Ok(Compiled {
         signatures: RuleSet { rules, version },
+        yara,
         alerts: alert_rules,
     })
 }
@@ -85,6 +100,8 @@ pub async fn load(pool: &PgPool, version: i64) -> Result<Compiled, sqlx::Error> 
 pub struct MatchOutcome {
     /// Names of the signatures that matched.
     pub signatures: Vec<String>,
+    /// Names of the YARA rules that matched (each once).
+    pub yara: Vec<String>,
     /// Alerts raised (new or already stored).
     pub alerts: usize,
     /// The risk score.
@@ -102,13 +119,44 @@ pub async fn match_and_store(
     let input = MatchInput::from_capture(capture, blobs);
     let matches = rules.signatures.run(&input);
     let raised = alerts::run(&rules.alerts, &input);
-    let risk = risk::score(capture, &input, &matches);
-    store::store_results(pool, target_id, &matches, &raised, &risk).await?;
+    let found = scan_yara(&rules.yara, capture, blobs, target_id).await;
+    let risk = risk::score(capture, &input, &matches, &found);
+    store::store_results(pool, target_id, &matches, &found, &raised, &risk).await?;
     Ok(MatchOutcome {
         signatures: matches.into_iter().map(|m| m.name).collect(),
+        yara: yara_names(&found),
         alerts: raised.len(),
         risk: risk.score,
     })
+}
+
+/// Scan `capture` with the YARA rules on a blocking thread (nothing when there are none).
+pub async fn scan_yara(
+    rules: &YaraRules,
+    capture: &Capture,
+    blobs: &BlobStore,
+    target_id: i64,
+) -> Vec<YaraMatch> {
+    if rules.is_empty() {
+        return Vec::new();
+    }
+    let (rules, capture, blobs) = (rules.clone(), capture.clone(), blobs.clone());
+    let scan = move || yara::scan_capture(&rules, &capture, &blobs, target_id);
+    tokio::task::spawn_blocking(scan).await.unwrap_or_else(|e| {
+        tracing::warn!(target_id, "YARA scan crashed: {e}");
+        Vec::new()
+    })
+}
+
+/// The distinct rule names of `found`, in order of first match.
+pub fn yara_names(found: &[YaraMatch]) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for m in found {
+        if !names.contains(&m.rule) {
+            names.push(m.rule.clone());
+        }
+    }
+    names
 }
 
 /// The capture record stored for target `id`, when it has a readable one.

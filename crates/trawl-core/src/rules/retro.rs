@@ -1,16 +1,23 @@
-//! Retro-hunts: the `rules.retrohunt` job runs the current rules over every stored target
-//! (documents and assets, read back from `targets.capture` and the blob store).
+//! Retro-hunts: the `rules.retrohunt` job runs the current rules (signatures, YARA, alert
+//! rules) over every stored target (documents and assets, read back from `targets.capture`
+//! and the blob store).
 //!
 //! Progress is written to the job's `result` as `{done, total, matched}` every
 //! [`PROGRESS_EVERY`] targets; the final result replaces it. The job is idempotent (matches
 //! are replaced per target, alerts deduplicated), so a rerun after a crash is harmless. A
 //! target whose stored record cannot be read is counted as skipped and logged.
+//!
+//! A hunt queued by [`queue_yara_retrohunt`] runs only the YARA rules just added or changed:
+//! it replaces those rules' matches and rescores each target from its stored matches. When
+//! those rules do not compile on their own (one uses another rule), it runs everything.
 
 use futures::future::BoxFuture;
 use serde_json::{Value, json};
 use sqlx::PgPool;
 
-use super::{RuleCache, match_and_store};
+use super::risk;
+use super::yara::{YaraRuleRow, YaraRules};
+use super::{Compiled, RuleCache, match_and_store, matcher::MatchInput, scan_yara, yara_store};
 use crate::blobs::BlobStore;
 use crate::capture::Capture;
 use crate::queue::{Enqueued, Job, JobError, JobHandler, NewJob, Queue};
@@ -33,6 +40,34 @@ pub async fn queue_retrohunt(pool: &PgPool) -> Result<i64, sqlx::Error> {
     Ok(id)
 }
 
+/// Queue a retro-hunt of the YARA rules `ids` only (they were just added or changed);
+/// returns the job's id.
+pub async fn queue_yara_retrohunt(pool: &PgPool, ids: &[i64]) -> Result<i64, sqlx::Error> {
+    let version = super::store::version(pool).await?;
+    let key: Vec<String> = ids.iter().map(i64::to_string).collect();
+    let payload = json!({ "rules_version": version, "yara_rule_ids": ids });
+    let job = NewJob::new(RETROHUNT_JOB, payload)
+        .dedupe(format!("retrohunt-{version}-yara-{}", key.join(",")));
+    let id = match Queue::new(pool.clone()).enqueue(&job).await? {
+        Enqueued::New(id) | Enqueued::Duplicate(id) => id,
+    };
+    tracing::info!(
+        version,
+        job_id = id,
+        rules = ids.len(),
+        "YARA retro-hunt queued"
+    );
+    Ok(id)
+}
+
+/// What a hunt runs.
+enum Scope {
+    /// Every rule.
+    All(std::sync::Arc<Compiled>),
+    /// Only these YARA rules, compiled alone.
+    Yara(Vec<i64>, YaraRules),
+}
+
 /// Handler of `rules.retrohunt` jobs.
 pub struct RetroHuntJob {
     pool: PgPool,
@@ -52,7 +87,8 @@ impl RetroHuntJob {
 
     async fn hunt(&self, job: &Job) -> Result<Value, JobError> {
         let retry = |e: sqlx::Error| JobError::Retry(format!("database: {e}"));
-        let rules = self.rules.get(&self.pool).await.map_err(retry)?;
+        let version = super::store::version(&self.pool).await.map_err(retry)?;
+        let scope = self.scope(job).await.map_err(retry)?;
         let ids: Vec<i64> = sqlx::query_scalar(
             "SELECT id FROM targets WHERE status = 'DONE' AND capture IS NOT NULL ORDER BY id",
         )
@@ -81,18 +117,81 @@ impl RetroHuntJob {
                 skipped += 1;
                 continue;
             };
-            let outcome = match_and_store(&self.pool, &self.blobs, &rules, *id, &capture)
-                .await
-                .map_err(retry)?;
-            matched += usize::from(!outcome.signatures.is_empty());
+            let hit = match &scope {
+                Scope::All(rules) => {
+                    let outcome = match_and_store(&self.pool, &self.blobs, rules, *id, &capture)
+                        .await
+                        .map_err(retry)?;
+                    !outcome.signatures.is_empty() || !outcome.yara.is_empty()
+                }
+                Scope::Yara(ids, rules) => self
+                    .hunt_yara(ids, rules, *id, &capture)
+                    .await
+                    .map_err(retry)?,
+            };
+            matched += usize::from(hit);
         }
-        tracing::info!(total, matched, skipped, "retro-hunt done");
+        let yara_only = matches!(scope, Scope::Yara(..));
+        tracing::info!(total, matched, skipped, yara_only, "retro-hunt done");
         Ok(
             json!({ "done": total, "total": total, "matched": matched, "skipped": skipped,
-                    "rules_version": rules.signatures.version }),
+                    "rules_version": version, "yara_only": yara_only }),
         )
     }
+
+    /// Every rule, or only the job's YARA rules when they compile on their own.
+    async fn scope(&self, job: &Job) -> Result<Scope, sqlx::Error> {
+        let only: Vec<i64> = job
+            .payload
+            .get("yara_rule_ids")
+            .and_then(|v| serde_json::from_value(v.clone()).ok())
+            .unwrap_or_default();
+        if !only.is_empty() {
+            let rows: Vec<YaraRuleRow> = yara_store::list_rules(&self.pool)
+                .await?
+                .into_iter()
+                .filter(|r| only.contains(&r.id))
+                .collect();
+            let rules = tokio::task::spawn_blocking(move || YaraRules::compile(&rows))
+                .await
+                .unwrap_or_default();
+            if rules.issues.is_empty() {
+                return Ok(Scope::Yara(only, rules));
+            }
+            tracing::info!("retro-hunt: the changed YARA rules need the others, running all");
+        }
+        Ok(Scope::All(self.rules.get(&self.pool).await?))
+    }
+
+    /// Run `rules` (the YARA rules `ids`) on one target, replace their matches and rescore
+    /// it from every stored match. Whether any of them matched.
+    async fn hunt_yara(
+        &self,
+        ids: &[i64],
+        rules: &YaraRules,
+        target_id: i64,
+        capture: &Capture,
+    ) -> Result<bool, sqlx::Error> {
+        let found = scan_yara(rules, capture, &self.blobs, target_id).await;
+        let input = MatchInput::from_capture(capture, &self.blobs);
+        let mut tx = self.pool.begin().await?;
+        yara_store::replace_matches(&mut tx, target_id, &found, Some(ids)).await?;
+        let names: Vec<String> = sqlx::query_scalar(STORED_RULE_NAMES)
+            .bind(target_id)
+            .fetch_all(&mut *tx)
+            .await?;
+        let risk = risk::score_named(capture, &input, &names);
+        super::store::store_risk(&mut tx, target_id, &risk).await?;
+        tx.commit().await?;
+        Ok(!found.is_empty())
+    }
 }
+
+/// Names of the verified signatures and the YARA rules stored as matching a target.
+const STORED_RULE_NAMES: &str = "SELECT s.name FROM signature_matches m \
+    JOIN signatures s ON s.id = m.signature_id WHERE m.target_id = $1 AND m.verified \
+    UNION ALL SELECT DISTINCT r.name FROM yara_matches y JOIN yara_rules r ON r.id = y.rule_id \
+    WHERE y.target_id = $1";
 
 impl JobHandler for RetroHuntJob {
     fn run<'a>(&'a self, job: &'a Job) -> BoxFuture<'a, Result<Value, JobError>> {

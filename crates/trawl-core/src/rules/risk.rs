@@ -1,14 +1,17 @@
 //! The risk score: 0–100, the capped sum of the weights of the factors a capture shows, each
 //! factor kept with its evidence so the analyst sees why.
 //!
-//! [`FACTORS`] is the one table of factors and weights. Detection is heuristic and local (no
-//! public-suffix list: the registered domain is approximated by the host's last two labels,
-//! three when the second-level label is short like `co.uk`).
+//! [`FACTORS`] is the one table of factors and weights. Detection is heuristic and local;
+//! brand and domain signals live in [`super::brands`]. Signature and YARA matches both count
+//! as rule matches; kit file names are looked for in the chain, the asset URLs and the
+//! targets of the page's forms.
 
 use serde::Serialize;
 
+use super::brands::{self, content_brand, registered_domain, title_brand};
 use super::matcher::MatchInput;
 use super::signature::RuleMatch;
+use super::yara::YaraMatch;
 use crate::capture::{Capture, HopKind};
 
 /// A factor's definition.
@@ -37,12 +40,14 @@ pub const FACTORS: &[FactorDef] = &[
     FactorDef {
         name: "brand_mismatch",
         weight: 25,
-        description: "a brand named in the title or page is not the registered domain",
+        description: "a brand named in the title, or repeatedly in a page asking for a \
+                      password, is not the registered domain",
     },
     FactorDef {
         name: "lookalike_domain",
         weight: 20,
-        description: "punycode host, or a brand spelled with look-alike characters",
+        description: "punycode host, or a brand misspelt, spelt with digits, in a longer \
+                      domain name or in a subdomain of another domain",
     },
     FactorDef {
         name: "new_certificate",
@@ -52,7 +57,7 @@ pub const FACTORS: &[FactorDef] = &[
     FactorDef {
         name: "kit_file_names",
         weight: 15,
-        description: "URLs with file names typical of phishing kits",
+        description: "URLs or form targets with file names typical of phishing kits",
     },
     FactorDef {
         name: "shortener_or_free_hosting",
@@ -71,39 +76,8 @@ pub const FACTORS: &[FactorDef] = &[
     },
 ];
 
-/// Brands looked for in titles and pages (lower case).
-const BRANDS: &[&str] = &[
-    "paypal",
-    "apple",
-    "icloud",
-    "microsoft",
-    "office 365",
-    "outlook",
-    "netflix",
-    "amazon",
-    "facebook",
-    "instagram",
-    "google",
-    "gmail",
-    "dropbox",
-    "chase",
-    "dhl",
-    "linkedin",
-    "yahoo",
-    "adobe",
-    "docusign",
-    "wells fargo",
-    "american express",
-    "amex",
-    "steam",
-    "twitter",
-    "coinbase",
-    "binance",
-    "metamask",
-    "spotify",
-    "ebay",
-    "vk",
-];
+/// Mentions of one brand in the visible text of a password page that make a mismatch.
+const CONTENT_BRAND_MENTIONS: usize = 2;
 
 /// Kit file names seen in URLs.
 const KIT_FILE_NAMES: &[&str] = &[
@@ -171,25 +145,41 @@ pub struct Risk {
     pub factors: Vec<Factor>,
 }
 
-/// Score a capture from its input and the signatures it matched.
-pub fn score(capture: &Capture, input: &MatchInput, matches: &[RuleMatch]) -> Risk {
-    let mut found: Vec<(&str, String)> = Vec::new();
-    let verified: Vec<&str> = matches
-        .iter()
-        .filter(|m| m.verified)
-        .map(|m| m.name.as_str())
+/// Score a capture from its input and the signatures and YARA rules it matched.
+pub fn score(
+    capture: &Capture,
+    input: &MatchInput,
+    matches: &[RuleMatch],
+    yara: &[YaraMatch],
+) -> Risk {
+    let verified = matches.iter().filter(|m| m.verified).map(|m| &m.name);
+    let names: Vec<String> = verified
+        .chain(yara.iter().map(|m| &m.rule))
+        .cloned()
         .collect();
-    if !verified.is_empty() {
-        found.push(("rule_match", verified.join(", ")));
+    score_named(capture, input, &names)
+}
+
+/// Score a capture from its input and the names of the rules (verified signatures and YARA
+/// rules) it matched.
+pub fn score_named(capture: &Capture, input: &MatchInput, rules: &[String]) -> Risk {
+    let mut found: Vec<(&str, String)> = Vec::new();
+    let mut names: Vec<&str> = Vec::new();
+    for name in rules {
+        if !names.contains(&name.as_str()) {
+            names.push(name);
+        }
     }
-    forms(capture, input, &mut found);
+    if !names.is_empty() {
+        found.push(("rule_match", names.join(", ")));
+    }
+    let page = Page::read(capture, input);
+    forms(&page, &mut found);
     let host = input.hostname.to_ascii_lowercase();
     let registered = registered_domain(&host);
-    brands(input, &registered, &mut found);
-    if host.split('.').any(|l| l.starts_with("xn--")) {
-        found.push(("lookalike_domain", format!("punycode host {host}")));
-    } else if let Some(brand) = lookalike(&host) {
-        found.push(("lookalike_domain", format!("{host} imitates {brand}")));
+    brand_mismatch(input, &page, &registered, &mut found);
+    if let Some(why) = brands::lookalike(&host) {
+        found.push(("lookalike_domain", why));
     }
     if let Some(days) = certificate_age_days(capture)
         && days < 30
@@ -203,6 +193,7 @@ pub fn score(capture: &Capture, input: &MatchInput, matches: &[RuleMatch]) -> Ri
         .urls
         .iter()
         .chain(&input.requests)
+        .chain(&page.form_targets)
         .map(|u| u.to_ascii_lowercase());
     let kit: Vec<String> = urls
         .filter_map(|u| {
@@ -244,88 +235,108 @@ pub fn score(capture: &Capture, input: &MatchInput, matches: &[RuleMatch]) -> Ri
     Risk { score, factors }
 }
 
-/// Password forms, and whether one posts to another origin.
-fn forms(capture: &Capture, input: &MatchInput, found: &mut Vec<(&str, String)>) {
-    let doc = scraper::Html::parse_document(&input.html);
-    let form_sel = scraper::Selector::parse("form").expect("static selector");
-    let pass_sel = scraper::Selector::parse("input[type=password i]").expect("static selector");
-    let page = url::Url::parse(&capture.final_url).ok();
-    let mut asks = doc.select(&pass_sel).next().is_some();
-    for form in doc.select(&form_sel) {
-        if form.select(&pass_sel).next().is_none() {
-            continue;
+/// What the risk factors read from the document: its forms and its visible text.
+struct Page {
+    /// Whether some input asks for a password.
+    asks_password: bool,
+    /// Where password forms post, resolved against the final URL.
+    password_targets: Vec<url::Url>,
+    /// Where every form posts (resolved when possible, else as written).
+    form_targets: Vec<String>,
+    /// Lower-cased text outside scripts and styles, and image `alt` texts.
+    text: String,
+    /// The final URL's origin.
+    origin: Option<url::Origin>,
+}
+
+impl Page {
+    fn read(capture: &Capture, input: &MatchInput) -> Page {
+        let doc = scraper::Html::parse_document(&input.html);
+        let select = |css: &str| scraper::Selector::parse(css).expect("static selector");
+        let (form_sel, pass_sel) = (select("form"), select("input[type=password i]"));
+        let base = url::Url::parse(&capture.final_url).ok();
+        let resolve = |action: &str| base.as_ref().and_then(|b| b.join(action).ok());
+        let mut page = Page {
+            asks_password: doc.select(&pass_sel).next().is_some(),
+            password_targets: Vec::new(),
+            form_targets: Vec::new(),
+            text: visible_text(&doc),
+            origin: base.as_ref().map(url::Url::origin),
+        };
+        for form in doc.select(&form_sel) {
+            let action = form.value().attr("action").unwrap_or("").trim();
+            let target = resolve(action);
+            page.form_targets.push(match &target {
+                Some(t) => t.to_string(),
+                None => action.to_string(),
+            });
+            if form.select(&pass_sel).next().is_some()
+                && let Some(target) = target
+            {
+                page.password_targets.push(target);
+            }
         }
-        asks = true;
-        let action = form.value().attr("action").unwrap_or("").trim();
-        let target = page.as_ref().and_then(|p| p.join(action).ok());
-        if let (Some(page), Some(target)) = (&page, target)
-            && target.origin() != page.origin()
-        {
-            found.push((
-                "password_to_other_origin",
-                format!("form posts to {target}"),
-            ));
-            return;
+        page.asks_password |= !page.password_targets.is_empty();
+        page
+    }
+}
+
+/// Lower-cased text of the document outside scripts, styles and templates, plus `alt` texts.
+fn visible_text(doc: &scraper::Html) -> String {
+    let mut text = String::new();
+    for node in doc.tree.nodes() {
+        if let scraper::Node::Text(t) = node.value() {
+            let hidden = node.ancestors().any(|a| {
+                a.value().as_element().is_some_and(|e| {
+                    matches!(e.name(), "script" | "style" | "noscript" | "template")
+                })
+            });
+            if !hidden {
+                text.push_str(t);
+                text.push(' ');
+            }
+        } else if let Some(alt) = node.value().as_element().and_then(|e| e.attr("alt")) {
+            text.push_str(alt);
+            text.push(' ');
         }
     }
-    if asks {
+    text.to_lowercase()
+}
+
+/// Password forms, and whether one posts to another origin.
+fn forms(page: &Page, found: &mut Vec<(&str, String)>) {
+    let elsewhere = page
+        .password_targets
+        .iter()
+        .find(|t| page.origin.as_ref().is_some_and(|o| t.origin() != *o));
+    if let Some(target) = elsewhere {
+        found.push((
+            "password_to_other_origin",
+            format!("form posts to {target}"),
+        ));
+    } else if page.asks_password {
         found.push(("password_form", "input type=password".into()));
     }
 }
 
-/// The host's registrable part, approximated without a public-suffix list.
-pub fn registered_domain(host: &str) -> String {
-    let labels: Vec<&str> = host.split('.').collect();
-    let n = labels.len();
-    let take = match n {
-        0..=2 => n,
-        _ if labels[n - 2].len() <= 3 && labels[n - 1].len() == 2 => 3,
-        _ => 2,
-    };
-    labels[n - take..].join(".")
-}
-
-fn brands(input: &MatchInput, registered: &str, found: &mut Vec<(&str, String)>) {
-    let squashed = registered.replace(['-', '.'], "");
+/// Brand words in the title, or repeated in the text of a page asking for a password, that
+/// the registered domain does not carry.
+fn brand_mismatch(
+    input: &MatchInput,
+    page: &Page,
+    registered: &str,
+    found: &mut Vec<(&str, String)>,
+) {
     let title = input.titles.join(" ").to_lowercase();
-    for brand in BRANDS {
-        let word = brand.replace(' ', "");
-        if squashed.contains(&word) || !contains_word(&title, brand) {
-            continue;
-        }
-        found.push((
-            "brand_mismatch",
-            format!("title names {brand}, domain is {registered}"),
-        ));
-        return;
+    if let Some(brand) = title_brand(&title, registered) {
+        let evidence = format!("title names {brand}, domain is {registered}");
+        found.push(("brand_mismatch", evidence));
+    } else if page.asks_password
+        && let Some((brand, n)) = content_brand(&page.text, registered, CONTENT_BRAND_MENTIONS)
+    {
+        let evidence = format!("page names {brand} {n} times, domain is {registered}");
+        found.push(("brand_mismatch", evidence));
     }
-}
-
-fn contains_word(text: &str, word: &str) -> bool {
-    text.match_indices(word).any(|(i, _)| {
-        let before = text[..i].chars().next_back();
-        let after = text[i + word.len()..].chars().next();
-        !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
-    })
-}
-
-/// A brand spelled with digits for letters (`paypa1`, `g00gle`) in the host.
-fn lookalike(host: &str) -> Option<&'static str> {
-    let unconfused: String = host
-        .chars()
-        .map(|c| match c {
-            '0' => 'o',
-            '1' => 'l',
-            '3' => 'e',
-            '5' => 's',
-            _ => c,
-        })
-        .collect();
-    let compact = |s: &str| s.replace(' ', "");
-    BRANDS
-        .iter()
-        .find(|b| b.len() > 3 && unconfused.contains(&compact(b)) && !host.contains(&compact(b)))
-        .copied()
 }
 
 fn certificate_age_days(capture: &Capture) -> Option<i64> {
@@ -359,12 +370,16 @@ mod tests {
         let html = "<title>PayPal: Log in</title><form action='https://collect.test/next.php'>\
                     <input type=password></form>";
         let (capture, input) = page("http://secure-login.example.test/", html);
-        let risk = score(&capture, &input, &[]);
+        let risk = score(&capture, &input, &[], &[]);
         assert_eq!(
             names(&risk),
-            vec!["password_to_other_origin", "brand_mismatch"]
+            vec![
+                "password_to_other_origin",
+                "brand_mismatch",
+                "kit_file_names"
+            ]
         );
-        assert_eq!(risk.score, 55);
+        assert_eq!(risk.score, 70);
         assert_eq!(
             risk.factors[0].evidence,
             "form posts to https://collect.test/next.php"
@@ -380,7 +395,7 @@ mod tests {
         let html = "<title>PayPal</title><form action='/signin'><input type=text></form>";
         let (capture, input) = page("https://www.paypal.com/signin", html);
         assert_eq!(
-            score(&capture, &input, &[]),
+            score(&capture, &input, &[], &[]),
             Risk {
                 score: 0,
                 factors: vec![]
@@ -408,7 +423,7 @@ mod tests {
             confidence: 70,
             evidence: vec![],
         };
-        let risk = score(&capture, &input, &[matched]);
+        let risk = score(&capture, &input, &[matched], &[]);
         assert_eq!(
             names(&risk),
             vec![
@@ -424,9 +439,41 @@ mod tests {
     }
 
     #[test]
-    fn registered_domains_keep_short_second_levels() {
-        assert_eq!(registered_domain("a.b.example.co.uk"), "example.co.uk");
-        assert_eq!(registered_domain("login.example.com"), "example.com");
-        assert_eq!(registered_domain("localhost"), "localhost");
+    fn brands_named_in_a_password_page_count_and_yara_matches_are_rule_matches() {
+        let html = "<title>Sign in</title><img alt='Dropbox'><p>Dropbox keeps your files</p>\
+                    <script>var dropbox = 1;</script><form action='/next.php'>\
+                    <input type=password></form>";
+        let (capture, input) = page("http://files-share.example.test/", html);
+        let hit = YaraMatch {
+            rule_id: 3,
+            rule: "PK_Dropbox".into(),
+            subject: super::super::yara::Subject::Html,
+            url: capture.final_url.clone(),
+            sha256: None,
+            confidence: 70,
+            strings: vec![],
+        };
+        let risk = score(&capture, &input, &[], &[hit]);
+        assert_eq!(
+            names(&risk),
+            vec![
+                "rule_match",
+                "brand_mismatch",
+                "kit_file_names",
+                "password_form"
+            ]
+        );
+        assert_eq!(risk.factors[0].evidence, "PK_Dropbox");
+        assert_eq!(
+            risk.factors[1].evidence,
+            "page names dropbox 2 times, domain is example.test"
+        );
+
+        // Without a password field the same text is no mismatch.
+        let (capture, input) = page(
+            "http://files-share.example.test/",
+            &html.replace("password", "text"),
+        );
+        assert!(!names(&score(&capture, &input, &[], &[])).contains(&"brand_mismatch"));
     }
 }

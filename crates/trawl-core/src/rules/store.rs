@@ -1,5 +1,6 @@
 //! Rule storage: signatures (analysts' regexes and imported IOK rules), alert rules, the
-//! rules version counter, and the per-target results (matches, alerts, risk).
+//! rules version counter, and the per-target results (matches, alerts, risk). YARA rules
+//! are stored by [`super::yara_store`].
 //!
 //! Every rule change bumps `rules_state.version` in the same transaction, so handlers know
 //! when to rebuild their compiled set. Match results of a target are replaced as a whole;
@@ -12,6 +13,7 @@ use sqlx::{PgPool, Postgres, Transaction};
 use super::iok::IokRule;
 use super::risk::Risk;
 use super::signature::{CompiledRule, Field, RuleMatch, iok_confidence};
+use super::yara::YaraMatch;
 
 /// A signature row as listed.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
@@ -194,11 +196,12 @@ pub fn compile(rows: &[SignatureRow]) -> (Vec<CompiledRule>, Vec<String>) {
     (rules, errors)
 }
 
-/// Replace the target's signature matches, insert new alerts, store the risk.
+/// Replace the target's signature and YARA matches, insert new alerts, store the risk.
 pub async fn store_results(
     pool: &PgPool,
     target_id: i64,
     matches: &[RuleMatch],
+    yara: &[YaraMatch],
     alerts: &[(i64, String)],
     risk: &Risk,
 ) -> Result<(), sqlx::Error> {
@@ -221,6 +224,7 @@ pub async fn store_results(
         .execute(&mut *tx)
         .await?;
     }
+    super::yara_store::replace_matches(&mut tx, target_id, yara, None).await?;
     for (rule_id, message) in alerts {
         sqlx::query(
             "INSERT INTO alerts (target_id, kind, message, alert_rule_id) \
@@ -233,11 +237,21 @@ pub async fn store_results(
         .execute(&mut *tx)
         .await?;
     }
+    store_risk(&mut tx, target_id, risk).await?;
+    tx.commit().await
+}
+
+/// Store the target's risk score and factors.
+pub async fn store_risk(
+    tx: &mut Transaction<'_, Postgres>,
+    target_id: i64,
+    risk: &Risk,
+) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE targets SET risk_score = $2, risk_factors = $3 WHERE id = $1")
         .bind(target_id)
         .bind(risk.score as i32)
         .bind(json!(risk.factors))
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
-    tx.commit().await
+    Ok(())
 }

@@ -251,6 +251,11 @@ pub fn build_fast_capturer(
     Ok(FastCapturer::new(options, resolver, blobs))
 }
 
+/// Capture jobs to run at once per browser page in full mode: one page in the browser while
+/// the previous one is analysed, matched, linked and stored, so the browser never waits for
+/// the database.
+pub const JOBS_PER_BROWSER_PAGE: usize = 2;
+
 /// A full (browser) capturer configured by a scan's settings, capturing `pages` at once.
 pub fn build_full_capturer(
     settings: &ScanSettings,

@@ -16,7 +16,7 @@ use crate::capture::CaptureMode;
 use crate::input::InputUrl;
 use crate::queue::Queue;
 
-pub use handler::{CAPTURE_JOB, CaptureJob};
+pub use handler::{CAPTURE_JOB, CaptureJob, JOBS_PER_BROWSER_PAGE};
 
 /// How a scan captures, as stored in `scans.options`.
 #[derive(Debug, Clone, Serialize, Deserialize)]

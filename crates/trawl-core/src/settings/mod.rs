@@ -6,6 +6,7 @@
 //! key. Secrets are masked wherever they are shown and never logged.
 
 pub mod crypto;
+pub mod database_file;
 pub mod key;
 pub mod keyring;
 pub mod schema;

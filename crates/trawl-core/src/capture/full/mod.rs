@@ -176,12 +176,25 @@ impl FullCapturer {
                 ..PageResult::default()
             };
         }
+        let first = self.submit(req.clone()).await;
+        let Some(transient) = transient_failure(&first) else {
+            return first;
+        };
+        // A connection that broke before any document arrived is tried once more: phishing
+        // hosts and loaded lab servers drop connections, and the page itself was never seen.
+        tracing::info!(url = %url, error = transient, "connection failed, capturing once more");
+        self.submit(req).await
+    }
+
+    /// Runs one page request in the pool.
+    async fn submit(&self, req: PageRequest) -> PageResult {
+        let url = req.url.clone();
         let (tx, rx) = tokio::sync::oneshot::channel();
         self.pool.submit(req, move |result| {
             let _ = tx.send(result);
         });
         rx.await.unwrap_or_else(|_| PageResult {
-            final_url: url.to_string(),
+            final_url: url,
             error: Some("browser pool stopped".to_owned()),
             ..PageResult::default()
         })
@@ -196,6 +209,29 @@ impl FullCapturer {
     pub fn stats(&self) -> trawl_browser::PoolStats {
         self.pool.stats()
     }
+}
+
+/// Chromium network errors where the connection broke before an answer; the same request may
+/// well succeed on a second try.
+const TRANSIENT_NET_ERRORS: &[&str] = &[
+    "net::ERR_SSL_PROTOCOL_ERROR",
+    "net::ERR_CONNECTION_RESET",
+    "net::ERR_CONNECTION_CLOSED",
+    "net::ERR_EMPTY_RESPONSE",
+    "net::ERR_SOCKET_NOT_CONNECTED",
+];
+
+/// The transient network error that ended a page with no document, if that is what happened.
+fn transient_failure(result: &PageResult) -> Option<&'static str> {
+    if result.main.is_some() || !result.blocked.is_empty() {
+        return None;
+    }
+    let mut errors = result
+        .chain
+        .iter()
+        .filter_map(|step| step.error.as_deref())
+        .chain(result.error.as_deref());
+    errors.find_map(|e| TRANSIENT_NET_ERRORS.iter().copied().find(|t| e.contains(t)))
 }
 
 /// The resolver map as Chromium resolver rules (first address of each entry).

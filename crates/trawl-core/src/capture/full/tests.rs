@@ -222,3 +222,50 @@ async fn bad_certificates_are_captured_and_recorded() {
     full.shutdown();
     lab.shutdown().await;
 }
+
+#[test]
+fn only_connection_failures_before_any_document_are_tried_again() {
+    use trawl_browser::{NavKind, NavStep, PageResult};
+
+    let failed_at = |error: &str| PageResult {
+        chain: vec![NavStep {
+            url: "https://a.test:8080/".to_owned(),
+            kind: NavKind::Initial,
+            status: None,
+            ip: None,
+            error: Some(error.to_owned()),
+        }],
+        ..PageResult::default()
+    };
+    let ssl = failed_at("net::ERR_SSL_PROTOCOL_ERROR");
+    assert_eq!(
+        super::transient_failure(&ssl),
+        Some("net::ERR_SSL_PROTOCOL_ERROR")
+    );
+    assert_eq!(
+        super::transient_failure(&failed_at("net::ERR_NAME_NOT_RESOLVED")),
+        None
+    );
+    assert_eq!(
+        super::transient_failure(&failed_at("net::ERR_CERT_DATE_INVALID")),
+        None
+    );
+
+    // Refused by the guard: never retried, whatever the browser said.
+    let mut blocked = failed_at("net::ERR_CONNECTION_RESET");
+    blocked.blocked.push((
+        "https://a.test:8080/".to_owned(),
+        "private address".to_owned(),
+    ));
+    assert_eq!(super::transient_failure(&blocked), None);
+
+    // The failure is on the page-level error when the chain is empty.
+    let page_level = PageResult {
+        error: Some("navigation failed: net::ERR_EMPTY_RESPONSE".to_owned()),
+        ..PageResult::default()
+    };
+    assert_eq!(
+        super::transient_failure(&page_level),
+        Some("net::ERR_EMPTY_RESPONSE")
+    );
+}
