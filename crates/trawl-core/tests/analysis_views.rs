@@ -2,20 +2,13 @@
 //! slices with kind, campaign and cap filters, one node's targets, rule lists, alerts and
 //! their acknowledgement (`analysis_views`).
 
-#[path = "../../../tests/support/pgserver.rs"]
-mod pgserver;
+mod support;
+
+use support::{open, pgserver};
 
 use sqlx::PgPool;
 use trawl_core::analysis_views::{self as views, GraphQuery, RuleFamily};
-use trawl_core::db::{Database, DbConfig};
-use trawl_core::input::{InputUrl, normalize_url};
 use trawl_core::scan::{self, ScanSettings};
-
-async fn open(server: &pgserver::TestServer, dir: &tempfile::TempDir) -> Database {
-    let mut cfg = DbConfig::from_env(dir.path().to_path_buf());
-    cfg.database_url = Some(server.fresh_database().await);
-    Database::open(&cfg).await.unwrap()
-}
 
 async fn exec(pool: &PgPool, sql: &str) {
     sqlx::query(sql).execute(pool).await.unwrap();
@@ -47,22 +40,11 @@ async fn edge(pool: &PgPool, from: i64, to: i64, kind: &str) {
 /// Three DONE targets: the first two share a favicon, all three an IP; the first is in
 /// campaign c-a. Returns (target ids, favicon node, ip node).
 async fn seed(pool: &PgPool) -> (Vec<i64>, i64, i64) {
-    let urls: Vec<InputUrl> = [
+    let urls = support::urls(&[
         "https://a.example/",
         "https://b.example/",
         "https://c.example/",
-    ]
-    .iter()
-    .enumerate()
-    .map(|(i, raw)| {
-        let n = normalize_url(raw).unwrap();
-        InputUrl {
-            url: n.url,
-            display: n.display,
-            line: i + 1,
-        }
-    })
-    .collect();
+    ]);
     let ids = scan::submit(pool, &urls, &ScanSettings::default(), "t")
         .await
         .unwrap()

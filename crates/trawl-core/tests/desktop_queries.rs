@@ -2,36 +2,15 @@
 //! Postgres: target filters, tags, exports, captured text and rescans (`targets`), pivots
 //! (`pivots`), job cancel and retry (`queue::admin`) and the log reader (`logs_query`).
 
-#[path = "../../../tests/support/pgserver.rs"]
-mod pgserver;
+mod support;
+
+use support::{open, pgserver, urls};
 
 use sqlx::PgPool;
-use trawl_core::db::{Database, DbConfig};
-use trawl_core::input::{InputUrl, normalize_url};
 use trawl_core::logs_query::{self, LogQuery};
 use trawl_core::queue::{Queue, admin};
 use trawl_core::scan::{self, ScanSettings};
 use trawl_core::targets::{self, ExportFormat, PageQuery, TextKind};
-
-fn urls(list: &[&str]) -> Vec<InputUrl> {
-    list.iter()
-        .enumerate()
-        .map(|(i, raw)| {
-            let n = normalize_url(raw).unwrap();
-            InputUrl {
-                url: n.url,
-                display: n.display,
-                line: i + 1,
-            }
-        })
-        .collect()
-}
-
-async fn open(server: &pgserver::TestServer, dir: &tempfile::TempDir) -> Database {
-    let mut cfg = DbConfig::from_env(dir.path().to_path_buf());
-    cfg.database_url = Some(server.fresh_database().await);
-    Database::open(&cfg).await.unwrap()
-}
 
 async fn exec(pool: &PgPool, sql: &str) {
     sqlx::query(sql).execute(pool).await.unwrap();

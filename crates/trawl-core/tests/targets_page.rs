@@ -2,34 +2,13 @@
 //! `targets::page` sorts, filters, counts and pages in SQL; `scan::cancel` skips only the
 //! queued part of one scan.
 
-#[path = "../../../tests/support/pgserver.rs"]
-mod pgserver;
+mod support;
+
+use support::{open, pgserver, urls};
 
 use sqlx::PgPool;
-use trawl_core::db::{Database, DbConfig};
-use trawl_core::input::{InputUrl, normalize_url};
 use trawl_core::scan::{self, ScanSettings};
 use trawl_core::targets::{self, PageQuery, SortColumn};
-
-fn urls(list: &[&str]) -> Vec<InputUrl> {
-    list.iter()
-        .enumerate()
-        .map(|(i, raw)| {
-            let n = normalize_url(raw).unwrap();
-            InputUrl {
-                url: n.url,
-                display: n.display,
-                line: i + 1,
-            }
-        })
-        .collect()
-}
-
-async fn open(server: &pgserver::TestServer, dir: &tempfile::TempDir) -> Database {
-    let mut cfg = DbConfig::from_env(dir.path().to_path_buf());
-    cfg.database_url = Some(server.fresh_database().await);
-    Database::open(&cfg).await.unwrap()
-}
 
 async fn statuses(pool: &PgPool, scan_id: i64) -> Vec<(String, Option<String>)> {
     sqlx::query_as("SELECT status, reason FROM targets WHERE scan_id = $1 ORDER BY id")
