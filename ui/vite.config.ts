@@ -13,5 +13,8 @@ export default defineConfig({
     setupFiles: ["./src/test-setup.ts"],
     // browser-tests/ runs in real Chromium through `npm run test:browser`, not here.
     include: ["src/**/*.test.{ts,tsx}"],
+    // A busy CI machine (Rust builds, Postgres and Chromium on 2 cores) can slow a test's first
+    // render several-fold; the limit only decides when a stuck test is given up on.
+    testTimeout: 30_000,
   },
 });
