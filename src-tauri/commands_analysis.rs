@@ -1,17 +1,18 @@
 //! Tauri commands of the analysis views: campaigns (list, detail, split, merge, pin, generic
 //! marks), the infrastructure graph (slices, neighbourhoods, one node, GEXF export, saving
-//! images the UI made), rule lists and alerts. Thin adapters over `trawl_core::link` and
-//! `trawl_core::analysis_views`; errors cross as `IpcError`, nothing is retried.
+//! images the UI made) and alerts; the Rules view's commands are in `commands_rules`. Thin
+//! adapters over `trawl_core::link` and `trawl_core::analysis_views`; errors cross as
+//! `IpcError`, nothing is retried.
 
 use base64::Engine as _;
 use tauri::State;
-use trawl_core::analysis_views::{self as views, GraphQuery, RuleFamily};
+use trawl_core::analysis_views::{self as views, GraphQuery};
 use trawl_core::link::{self, LinkError};
 use trawl_core::targets;
 
 use crate::commands::query_failed;
 use crate::ipc_analysis::{
-    AlertPage, CampaignDetail, CampaignPage, GraphNodeDetail, GraphView, RuleView, SavedFile,
+    AlertPage, CampaignDetail, CampaignPage, GraphNodeDetail, GraphView, SavedFile,
 };
 use crate::ipc_types::IpcError;
 use crate::state::AppState;
@@ -263,21 +264,6 @@ pub fn save_export(path: String, data_base64: String) -> Result<SavedFile, IpcEr
             IpcError::new("invalid_request", format!("the data is not base64: {err}"))
         })?;
     write_file(&path, &bytes)
-}
-
-/// Every rule of `kind` (`signature`, `yara` or `alert`). Fails with `invalid_kind`.
-#[tauri::command]
-#[tracing::instrument(skip(state))]
-pub async fn list_rules(
-    state: State<'_, AppState>,
-    kind: String,
-) -> Result<Vec<RuleView>, IpcError> {
-    let db = state.database()?;
-    let family = RuleFamily::parse(&kind)
-        .ok_or_else(|| IpcError::new("invalid_kind", format!("unknown rule kind `{kind}`")))?;
-    let rules = views::list_rules(db.pool(), family).await;
-    let rules = rules.map_err(|err| query_failed("listing rules", &err))?;
-    Ok(rules.into_iter().map(|r| RuleView::new(&kind, r)).collect())
 }
 
 /// Alerts, acknowledged or not (`null`: both), newest first.

@@ -7,6 +7,8 @@
 use serde::Serialize;
 use trawl_core::analysis_views::{AlertList, GraphSlice, RuleSummary};
 use trawl_core::link::views::{CampaignSummary, CampaignView, MemberDetail, SummaryPage};
+use trawl_core::rules::editor::{SourceError, TestMatch};
+use trawl_core::rules::editor_store::IokImportReport;
 use ts_rs::TS;
 
 use crate::ipc_targets::TargetRow;
@@ -209,6 +211,8 @@ pub struct UnsupportedField {
 pub struct IokImport {
     pub imported: u32,
     pub unsupported: Vec<UnsupportedField>,
+    /// Files left out, each with why (not YAML of a rule, a bad expression, …).
+    pub skipped: Vec<String>,
 }
 
 /// One alert.
@@ -336,6 +340,41 @@ impl RuleView {
             enabled: r.enabled,
             created_at: r.created_at.to_rfc3339(),
             match_count: r.match_count,
+        }
+    }
+}
+
+impl From<SourceError> for RuleError {
+    fn from(e: SourceError) -> Self {
+        Self {
+            line: u32::try_from(e.line).unwrap_or(u32::MAX),
+            column: u32::try_from(e.column).unwrap_or(u32::MAX),
+            message: e.message,
+            rule: e.rule,
+        }
+    }
+}
+
+impl From<TestMatch> for RuleTestMatch {
+    fn from(m: TestMatch) -> Self {
+        Self {
+            rule: m.rule,
+            location: m.location,
+            excerpt: m.excerpt,
+        }
+    }
+}
+
+impl From<IokImportReport> for IokImport {
+    fn from(report: IokImportReport) -> Self {
+        Self {
+            imported: u32::try_from(report.imported).unwrap_or(u32::MAX),
+            unsupported: report
+                .unsupported
+                .into_iter()
+                .map(|(rule, field)| UnsupportedField { rule, field })
+                .collect(),
+            skipped: report.skipped,
         }
     }
 }

@@ -8,6 +8,7 @@
 mod commands;
 mod commands_admin;
 mod commands_analysis;
+mod commands_rules;
 mod commands_settings;
 mod commands_targets;
 mod events;
@@ -72,7 +73,12 @@ pub fn run() {
             commands_analysis::graph_node_detail,
             commands_analysis::export_graph_gexf,
             commands_analysis::save_export,
-            commands_analysis::list_rules,
+            commands_rules::list_rules,
+            commands_rules::check_rule,
+            commands_rules::test_rule,
+            commands_rules::save_rule,
+            commands_rules::delete_rule,
+            commands_rules::import_iok,
             commands_analysis::list_alerts,
             commands_analysis::ack_alerts
         ])

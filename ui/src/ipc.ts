@@ -454,10 +454,12 @@ export interface RuleTestMatch {
   excerpt: string;
 }
 
-/** What an IOK import stored and which rules it could not translate. */
+/** What an IOK import stored, which fields of its rules Trawl does not capture, and the files
+ * it left out (each with why). */
 export interface IokImport {
   imported: number;
   unsupported: { rule: string; field: string }[];
+  skipped: string[];
 }
 
 /** One alert raised by an alert rule. */

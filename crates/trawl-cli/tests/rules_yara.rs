@@ -104,8 +104,6 @@ async fn kit_rules_on_names_only_archives_give_the_expected_matches() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "a zip served as the page in fast mode is matched as the document (`html`), not \
-            as an asset or archive names; the expected subject of served kits is not settled"]
 async fn served_kit_archives_are_matched_as_downloads_and_hunts_do_not_duplicate() {
     let Some(dir) = corpus() else { return };
     let env = Env::new().await;

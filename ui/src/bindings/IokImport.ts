@@ -4,4 +4,8 @@ import type { UnsupportedField } from "./UnsupportedField";
 /**
  * What an IOK import did.
  */
-export type IokImport = { imported: number, unsupported: Array<UnsupportedField>, };
+export type IokImport = { imported: number, unsupported: Array<UnsupportedField>, 
+/**
+ * Files left out, each with why (not YAML of a rule, a bad expression, …).
+ */
+skipped: Array<string>, };

@@ -20,6 +20,19 @@ pub struct AlertRule {
     pattern: Regex,
 }
 
+impl AlertRule {
+    /// The field it reads and its first match there with some context, when it matches.
+    pub fn find(&self, input: &MatchInput) -> Option<(Field, String)> {
+        let texts = input.texts(self.field);
+        let excerpt = texts.iter().find_map(|t| {
+            self.pattern
+                .find(t)
+                .map(|m| super::signature::excerpt(t, m))
+        })?;
+        Some((self.field, excerpt))
+    }
+}
+
 /// Compile the enabled rules; the errors name the rules that failed.
 pub fn compile(rows: &[AlertRuleRow]) -> (Vec<AlertRule>, Vec<String>) {
     let mut rules = Vec::new();

@@ -126,6 +126,13 @@ pub fn parse(name: &str, text: &str) -> Result<IokRule, IokError> {
     })
 }
 
+/// Where the YAML of `text` stops reading as a rule file (1-based line and column), when the
+/// YAML parser can tell; `None` when it reads or the error has no position.
+pub fn syntax_location(text: &str) -> Option<(usize, usize)> {
+    let error = serde_norway::from_str::<RawRule>(text).err()?;
+    error.location().map(|l| (l.line(), l.column()))
+}
+
 fn parse_selection(value: &serde_norway::Value) -> Result<Selection, String> {
     use serde_norway::Value;
     let alternatives = match value {

@@ -12,6 +12,8 @@ pub mod alerts;
 pub mod archive;
 pub mod brands;
 pub mod condition;
+pub mod editor;
+pub mod editor_store;
 pub mod iok;
 pub mod matcher;
 pub mod retro;

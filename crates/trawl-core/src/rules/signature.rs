@@ -15,7 +15,7 @@ use super::iok::{IokRule, Operator};
 use super::matcher::MatchInput;
 
 /// Largest compiled program of one test (the `regex` crate's size limit).
-const REGEX_SIZE_LIMIT: usize = 2 << 20;
+pub const REGEX_SIZE_LIMIT: usize = 2 << 20;
 /// Characters of context kept either side of a match in its evidence.
 const EVIDENCE_CONTEXT: usize = 40;
 
@@ -63,6 +63,23 @@ impl Field {
             "requests" => Field::Requests,
             _ => return None,
         })
+    }
+
+    /// The field's name, as IOK rules and the signature columns spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Field::Html => "html",
+            Field::Dom => "dom",
+            Field::Title => "title",
+            Field::Js => "js",
+            Field::Css => "css",
+            Field::Headers => "headers",
+            Field::Cookies => "cookies",
+            Field::Url => "url",
+            Field::Hostname => "hostname",
+            Field::Requests => "requests",
+            Field::Asset => "asset",
+        }
     }
 
     /// The `signatures.target_field` value this field is filed under.
@@ -324,7 +341,8 @@ fn run_all(tests: &[Test], input: &MatchInput, selection: &str) -> Option<Eviden
     first
 }
 
-fn excerpt(text: &str, m: regex::Match<'_>) -> String {
+/// The match `m` in `text` with `EVIDENCE_CONTEXT` characters of context either side.
+pub(crate) fn excerpt(text: &str, m: regex::Match<'_>) -> String {
     let mut start = m.start().saturating_sub(EVIDENCE_CONTEXT);
     while !text.is_char_boundary(start) {
         start -= 1;

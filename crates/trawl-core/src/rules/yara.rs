@@ -18,7 +18,7 @@ use trawl_yara::{CompiledSet, RuleSource, ScanLimits, SetScanner};
 
 use super::archive::{ArchiveLimits, zip_member_names};
 use crate::blobs::{BlobRef, BlobStore};
-use crate::capture::Capture;
+use crate::capture::{AssetType, Capture};
 
 /// Most bytes scanned of one document or asset.
 pub const MAX_SUBJECT_BYTES: u64 = 8 << 20;
@@ -236,7 +236,15 @@ fn pieces(capture: &Capture, blobs: &BlobStore) -> Vec<Piece> {
         (None, Some(text)) => Some((text.as_bytes().to_vec(), None)),
         (None, None) => None,
     };
-    if let Some((bytes, sha256)) = document {
+    // A URL that answered with a file (a kit archive) has that file as its body; it is scanned
+    // once, as the download asset below, not also as a document.
+    let download_sha = |sha: &Option<String>| {
+        capture.assets.iter().any(|a| {
+            a.asset_type == AssetType::Download
+                && a.body.as_ref().map(|b| &b.blob.sha256) == sha.as_ref()
+        })
+    };
+    if let Some((bytes, sha256)) = document.filter(|(_, sha)| !download_sha(sha)) {
         out.push(Piece {
             subject: Subject::Html,
             url: capture.final_url.clone(),
@@ -350,5 +358,33 @@ mod tests {
         );
         assert_eq!(found[2].sha256.as_deref(), Some(js.sha256.as_str()));
         assert_eq!(found[2].strings[0].offset, 9);
+    }
+
+    #[test]
+    fn a_url_that_answered_with_a_file_is_scanned_as_that_download_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let blobs = BlobStore::new(dir.path());
+        let file = blobs.put(b"PK-not-really-a-zip antibot.php").unwrap();
+        let body = FetchedBody {
+            size: file.size,
+            blob: file.clone(),
+            truncated: false,
+            content_type: Some("application/zip".into()),
+        };
+        let mut capture = Capture::new(CaptureMode::Fast, "http://a.test/kit.zip", Utc::now());
+        capture.final_url = "http://a.test/kit.zip".into();
+        capture.html = Some(body.clone());
+        capture.assets.push(CapturedAsset {
+            url: capture.final_url.clone(),
+            asset_type: AssetType::Download,
+            status: Some(200),
+            body: Some(body),
+            error: None,
+        });
+        let rule = "rule any_side { strings: $a = \"antibot\" condition: $a }";
+        let rules = YaraRules::compile(&[row(1, "any_side", rule, "any")]);
+        let found = scan_capture(&rules, &capture, &blobs, 9);
+        let seen: Vec<Subject> = found.iter().map(|m| m.subject).collect();
+        assert_eq!(seen, vec![Subject::Asset]);
     }
 }

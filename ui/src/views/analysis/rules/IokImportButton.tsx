@@ -1,6 +1,7 @@
 // IOK import: the analyst picks a directory of IOK rules (open-directory dialog), `import_iok`
-// stores them as signatures, and the result says how many were imported and which fields of
-// which rules Trawl does not capture (those rules still run on the fields it can see).
+// stores them as signatures, and the result says how many were imported, which fields of
+// which rules Trawl does not capture (those rules still run on the fields it can see), and
+// which files were left out and why.
 
 import { useState } from "react";
 
@@ -52,6 +53,18 @@ export function IokImportButton({ onImported }: { onImported: () => void }) {
                   <li key={i}>
                     {u.rule}: <code>{u.field}</code>
                   </li>
+                ))}
+              </ul>
+            </details>
+          )}
+          {(result.skipped ?? []).length > 0 && (
+            <details>
+              <summary>
+                {result.skipped.length} file{result.skipped.length === 1 ? "" : "s"} left out
+              </summary>
+              <ul>
+                {result.skipped.map((why, i) => (
+                  <li key={i}>{why}</li>
                 ))}
               </ul>
             </details>

@@ -28,6 +28,18 @@ export const TEMPLATES: Record<RuleKind, { name: string; source: string }> = {
   alert: { name: "new alert rule", source: "" },
 };
 
+/** How each kind's text is written, shown under the editor. */
+export const FORMAT_HINTS: Record<RuleKind, string> = {
+  yara: "YARA rules; includes are not allowed.",
+  signature:
+    "One line `field: pattern`: field html, headers, url or asset, pattern a regular " +
+    "expression (Rust `regex` syntax, e.g. `html: (?i)verify your account`). Or an IOK " +
+    "rule's YAML.",
+  alert:
+    "One line `field: pattern`: field html, headers or url, pattern a regular expression " +
+    "(e.g. `url: (?i)paypa1`).",
+};
+
 /** The workspace for `rule` (null: a new rule of `kind`); `onSaved` reloads the list. */
 export function RuleWorkspace(props: {
   kind: RuleKind;
@@ -108,6 +120,7 @@ export function RuleWorkspace(props: {
         errors={check.errors}
         label={`${kind} rule source`}
       />
+      <p className="muted rule-format">{FORMAT_HINTS[kind]}</p>
       <RuleTester kind={kind} source={source} disabled={!compiles} />
     </div>
   );

@@ -109,6 +109,17 @@ describe("RulesView", () => {
     expect(await screen.findByText("12 matches · on · 2026-11-02 08:00")).toBeInTheDocument();
   });
 
+  it("says how a new rule's text is written for its kind", async () => {
+    render(<RulesView />);
+    fireEvent.click(screen.getByRole("button", { name: "New rule" }));
+    expect(
+      screen.getByText(/One line `field: pattern`: field html, headers, url or asset/),
+    ).toBeInTheDocument();
+    fireEvent.click(screen.getByRole("tab", { name: "Alert rules" }));
+    fireEvent.click(screen.getByRole("button", { name: "New rule" }));
+    expect(screen.getByText(/field html, headers or url/)).toBeInTheDocument();
+  });
+
   it("shows compile errors at their line while typing, after a pause", async () => {
     const editor = await openYaraRule();
     fireEvent.change(editor, { target: { value: "rule Kit_Login {\n condition:\n    $b\n}" } });
@@ -147,12 +158,15 @@ describe("RulesView", () => {
     vi.mocked(importIok).mockResolvedValue({
       imported: 31,
       unsupported: [{ rule: "kit-x", field: "favicon" }],
+      skipped: ["broken: detection has no condition"],
     });
     render(<RulesView />);
     fireEvent.click(screen.getByRole("button", { name: "Import IOK rules…" }));
     expect(await screen.findByText(/Imported 31 IOK rules/)).toBeInTheDocument();
     expect(importIok).toHaveBeenCalledWith("/rules/iok");
     expect(screen.getByText("1 use fields Trawl does not capture")).toBeInTheDocument();
+    expect(screen.getByText("1 file left out")).toBeInTheDocument();
+    expect(screen.getByText("broken: detection has no condition")).toBeInTheDocument();
   });
 
   it("shows retro-hunt progress and reloads it on jobs-changed", async () => {
