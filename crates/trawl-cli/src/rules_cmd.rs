@@ -14,10 +14,12 @@ use clap::Subcommand;
 use trawl_core::blobs::BlobStore;
 use trawl_core::capture::{Capture, CaptureMode};
 use trawl_core::queue::{Queue, Worker, WorkerOptions};
-use trawl_core::rules::signature::{CompiledRule, Field};
+use trawl_core::rules::signature::CompiledRule;
 use trawl_core::rules::yara::{YaraMatch, YaraRules};
 use trawl_core::rules::yara_store::{self, NewYaraRule, Upserted};
-use trawl_core::rules::{self, RETROHUNT_JOB, RetroHuntJob, iok, matcher::MatchInput, store};
+use trawl_core::rules::{
+    self, RETROHUNT_JOB, RetroHuntJob, editor_store, matcher::MatchInput, store,
+};
 
 use trawl_core::rules::PgPool;
 
@@ -184,42 +186,32 @@ async fn list(pool: &PgPool, json: bool) -> Result<()> {
 }
 
 async fn import_iok(pool: &PgPool, dir: &Path) -> Result<()> {
-    let (mut imported, mut failed) = (0, 0);
-    for parsed in iok::read_dir(dir)? {
-        let rule = match parsed {
-            Ok(rule) => rule,
-            Err(e) => {
-                failed += 1;
-                eprintln!("skipped: {e}");
-                continue;
-            }
-        };
-        let compiled = match CompiledRule::from_iok(0, &rule) {
-            Ok(c) => c,
-            Err(e) => {
-                failed += 1;
-                eprintln!("skipped: {e}");
-                continue;
-            }
-        };
-        let primary = rule
-            .selections
-            .values()
-            .flat_map(|s| s.alternatives.iter().flatten())
-            .find_map(|t| Field::from_iok(&t.field))
-            .unwrap_or(Field::Html);
-        store::upsert_iok(pool, &rule, primary).await?;
-        imported += 1;
-        if !compiled.unsupported.is_empty() {
-            println!(
-                "{}: uses fields Trawl does not capture: {} (those selections never match)",
-                rule.name,
-                compiled.unsupported.join(", ")
-            );
+    let report = editor_store::import_iok_dir(pool, dir).await?;
+    for skipped in &report.skipped {
+        eprintln!("skipped: {skipped}");
+    }
+    let mut unsupported: Vec<(&str, Vec<&str>)> = Vec::new();
+    for (rule, field) in &report.unsupported {
+        match unsupported.last_mut() {
+            Some((name, fields)) if name == rule => fields.push(field),
+            _ => unsupported.push((rule, vec![field])),
         }
     }
-    let job = rules::queue_retrohunt(pool).await?;
-    println!("imported {imported} IOK rules, {failed} skipped; retro-hunt job {job} queued");
+    for (rule, fields) in unsupported {
+        println!(
+            "{rule}: uses fields Trawl does not capture: {} (those selections never match)",
+            fields.join(", ")
+        );
+    }
+    let hunt = report.retrohunt_job.map_or_else(
+        || "no retro-hunt needed".to_string(),
+        |j| format!("retro-hunt job {j} queued"),
+    );
+    println!(
+        "imported {} IOK rules, {} skipped; {hunt}",
+        report.imported,
+        report.skipped.len()
+    );
     Ok(())
 }
 

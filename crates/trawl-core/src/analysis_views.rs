@@ -348,31 +348,6 @@ impl RuleFamily {
     }
 }
 
-/// Every rule of `family`, by name then id.
-pub async fn list_rules(
-    pool: &PgPool,
-    family: RuleFamily,
-) -> Result<Vec<RuleSummary>, sqlx::Error> {
-    let sql = match family {
-        RuleFamily::Signature => {
-            "SELECT r.id, r.name, r.pattern AS source, r.enabled, r.created_at, \
-             (SELECT count(*) FROM signature_matches m WHERE m.signature_id = r.id) AS match_count \
-             FROM signatures r ORDER BY r.name, r.id"
-        }
-        RuleFamily::Yara => {
-            "SELECT r.id, r.name, r.rule_text AS source, r.enabled, r.created_at, \
-             (SELECT count(*) FROM yara_matches m WHERE m.rule_id = r.id) AS match_count \
-             FROM yara_rules r ORDER BY r.name, r.id"
-        }
-        RuleFamily::Alert => {
-            "SELECT r.id, r.name, r.pattern AS source, r.enabled, r.created_at, \
-             (SELECT count(*) FROM alerts a WHERE a.alert_rule_id = r.id) AS match_count \
-             FROM alert_rules r ORDER BY r.name, r.id"
-        }
-    };
-    sqlx::query_as(sql).fetch_all(pool).await
-}
-
 /// One alert with its target's URL.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct AlertEntry {

@@ -8,6 +8,7 @@ use support::{open, pgserver};
 
 use sqlx::PgPool;
 use trawl_core::analysis_views::{self as views, GraphQuery, RuleFamily};
+use trawl_core::rules::editor_store;
 use trawl_core::scan::{self, ScanSettings};
 
 async fn exec(pool: &PgPool, sql: &str) {
@@ -152,13 +153,13 @@ async fn graph_slices_nodes_rules_and_alerts() {
         ),
     )
     .await;
-    let rules = views::list_rules(pool, RuleFamily::Signature)
+    let rules = editor_store::list(pool, RuleFamily::Signature)
         .await
         .unwrap();
     assert_eq!(rules.len(), 1);
     assert_eq!((rules[0].name.as_str(), rules[0].match_count), ("kit", 1));
     assert!(
-        views::list_rules(pool, RuleFamily::Alert)
+        editor_store::list(pool, RuleFamily::Alert)
             .await
             .unwrap()
             .is_empty()
