@@ -51,5 +51,7 @@ else
 fi
 # --- end ui: browser tests ---
 
-# The desktop end-to-end test (Xvfb + WebKitWebDriver, scripts/e2e-desktop.sh) runs by hand: it
-# builds the app with its bundled UI, which this run does not yet include.
+# --- desktop: end-to-end test (issues 9, 10: the real app under Xvfb, WebKitWebDriver) ---
+echo "== desktop: end-to-end test"
+scripts/e2e-desktop.sh
+# --- end desktop: end-to-end test ---
