@@ -131,6 +131,28 @@ async fn iok_matches_on_the_corpus_equal_the_expected_ones_and_retro_hunts_find_
     assert!(hunt.success, "retro-hunt failed: {}", hunt.stderr);
     let result: Value = serde_json::from_str(hunt.stdout.trim()).unwrap();
     assert_eq!(result["done"], result["total"], "{result}");
+    // Each rule change queued a hunt: the older ones gave way to the newest, and no hunt
+    // failed on another's writes.
+    let hunts: Vec<(String, i32, Option<Value>)> = sqlx::query_as(
+        "SELECT status, attempts, result FROM jobs WHERE type = 'rules.retrohunt' ORDER BY id",
+    )
+    .fetch_all(&env.pool)
+    .await
+    .unwrap();
+    assert!(hunts.len() >= 2, "{hunts:?}");
+    assert!(
+        hunts.iter().all(|(s, a, _)| s == "DONE" && *a == 1),
+        "{hunts:?}"
+    );
+    let superseded = |r: &Option<Value>| r.as_ref().is_some_and(|r| r["superseded_by"].is_i64());
+    assert!(
+        hunts[..hunts.len() - 1]
+            .iter()
+            .any(|(_, _, r)| superseded(r)),
+        "{hunts:?}"
+    );
+    assert!(!superseded(&hunts[hunts.len() - 1].2), "{hunts:?}");
+
     let after = entry_matches(&served, &env.export_jsonl().await);
     let hunted: BTreeSet<&str> = after
         .iter()

@@ -87,6 +87,14 @@ impl RetroHuntJob {
 
     async fn hunt(&self, job: &Job) -> Result<Value, JobError> {
         let retry = |e: sqlx::Error| JobError::Retry(format!("database: {e}"));
+        if let Some(newer) = self.superseded_by(job).await.map_err(retry)? {
+            tracing::info!(
+                job_id = job.id,
+                newer,
+                "retro-hunt superseded by a newer one"
+            );
+            return Ok(json!({ "superseded_by": newer }));
+        }
         let version = super::store::version(&self.pool).await.map_err(retry)?;
         let scope = self.scope(job).await.map_err(retry)?;
         let ids: Vec<i64> = sqlx::query_scalar(
@@ -139,6 +147,25 @@ impl RetroHuntJob {
         )
     }
 
+    /// A full hunt queued after `job`, when `job` is a full hunt too. That one is waiting or has
+    /// just started, and reads the rules when it starts, which is after `job` was queued: it
+    /// runs every rule `job` would, so `job` has nothing left to do (several rule edits in a
+    /// row queue one hunt each).
+    async fn superseded_by(&self, job: &Job) -> Result<Option<i64>, sqlx::Error> {
+        if job.payload.get("yara_rule_ids").is_some() {
+            return Ok(None);
+        }
+        sqlx::query_scalar(
+            "SELECT max(id) FROM jobs WHERE type = $1 AND id > $2 \
+             AND status IN ('QUEUED', 'RUNNING') \
+             AND NOT payload ? 'yara_rule_ids'",
+        )
+        .bind(RETROHUNT_JOB)
+        .bind(job.id)
+        .fetch_one(&self.pool)
+        .await
+    }
+
     /// Every rule, or only the job's YARA rules when they compile on their own.
     async fn scope(&self, job: &Job) -> Result<Scope, sqlx::Error> {
         let only: Vec<i64> = job
@@ -175,6 +202,7 @@ impl RetroHuntJob {
         let found = scan_yara(rules, capture, &self.blobs, target_id).await;
         let input = MatchInput::from_capture(capture, &self.blobs);
         let mut tx = self.pool.begin().await?;
+        super::store::lock_results(&mut tx, target_id).await?;
         yara_store::replace_matches(&mut tx, target_id, &found, Some(ids)).await?;
         let names: Vec<String> = sqlx::query_scalar(STORED_RULE_NAMES)
             .bind(target_id)

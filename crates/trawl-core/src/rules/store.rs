@@ -196,6 +196,20 @@ pub fn compile(rows: &[SignatureRow]) -> (Vec<CompiledRule>, Vec<String>) {
     (rules, errors)
 }
 
+/// Holds the target's row until `tx` ends, so that two writers of one target's matches (a
+/// capture and a retro-hunt, or two hunts) replace them one after the other instead of
+/// interleaving their deletes and inserts.
+pub async fn lock_results(
+    tx: &mut Transaction<'_, Postgres>,
+    target_id: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("SELECT 1 FROM targets WHERE id = $1 FOR NO KEY UPDATE")
+        .bind(target_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 /// Replace the target's signature and YARA matches, insert new alerts, store the risk.
 pub async fn store_results(
     pool: &PgPool,
@@ -206,6 +220,7 @@ pub async fn store_results(
     risk: &Risk,
 ) -> Result<(), sqlx::Error> {
     let mut tx = pool.begin().await?;
+    lock_results(&mut tx, target_id).await?;
     sqlx::query("DELETE FROM signature_matches WHERE target_id = $1")
         .bind(target_id)
         .execute(&mut *tx)
