@@ -147,14 +147,10 @@ impl RetroHuntJob {
         )
     }
 
-    /// A full hunt queued after `job`, when `job` is a full hunt too. That one is waiting or has
-    /// just started, and reads the rules when it starts, which is after `job` was queued: it
-    /// runs every rule `job` would, so `job` has nothing left to do (several rule edits in a
-    /// row queue one hunt each).
+    /// A full hunt queued after `job`. That one is waiting or has just started, and reads the
+    /// rules when it starts, which is after `job` was queued: it runs every rule `job` would,
+    /// so `job` has nothing left to do (several rule edits in a row queue one hunt each).
     async fn superseded_by(&self, job: &Job) -> Result<Option<i64>, sqlx::Error> {
-        if job.payload.get("yara_rule_ids").is_some() {
-            return Ok(None);
-        }
         sqlx::query_scalar(
             "SELECT max(id) FROM jobs WHERE type = $1 AND id > $2 \
              AND status IN ('QUEUED', 'RUNNING') \
