@@ -130,6 +130,9 @@ export async function checkGraph({ app, openView, shot, log }) {
     // The panel is the clicked node's: a target node lists its own target.
     const listed = await app.text(`${PANEL} .node-targets`);
     assert.ok(listed?.includes(clicked.label.replace(/…$/, "")), `panel lists ${listed}`);
+    // It names the target by its URL (the stored value is only its id).
+    const value = await app.text(`${PANEL} .node-value`);
+    assert.ok(value?.includes(clicked.label.replace(/…$/, "")), `panel value ${value}`);
   }
   await shot(drawn === "canvas" ? "graph-node" : "graph");
 }

@@ -154,6 +154,14 @@ async function checkRedirectedTarget(rows) {
     ),
   );
   log(`screenshot loaded, ${width} px wide`);
+  const facts = await app.run(
+    `const text = (id) => document.querySelector(arguments[0] + ' [data-testid=' + id + ']');
+    return { campaign: text('detail-campaign').textContent,
+      captured: text('detail-captured').textContent };`,
+    [detail],
+  );
+  log(`detail facts: campaign ${facts.campaign}, captured ${facts.captured}`);
+  assert.match(facts.captured, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/, "readable capture time");
   await shot("target-detail");
   await app.run(
     `document.querySelector(arguments[0] + ' ol[aria-label="Redirect chain"]')

@@ -21,7 +21,7 @@ if (!existsSync(CHROMIUM)) {
 mkdirSync(outDir, { recursive: true });
 const stop = await startEnv({ useDist: process.argv.includes("--no-build") });
 
-/** Opens a fresh app, runs `steps`, and saves the page as `name`.png. */
+/** Opens a fresh app, runs `steps`, and saves the page as mock-`name`.png. */
 async function shoot(name, steps, options = {}) {
   const { page, context } = await openApp({ viewport: VIEWPORT, ...options });
   await steps(page);

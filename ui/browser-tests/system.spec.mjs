@@ -18,7 +18,7 @@ describe("jobs view", () => {
     await page.getByText("Job 100 cancelled.").waitFor();
 
     await page.getByLabel("State").selectOption("RUNNING");
-    await page.getByText("1 jobs").waitFor();
+    await page.getByText("1 job", { exact: true }).waitFor();
     const last = (await callsOf(page, "list_jobs")).at(-1).args;
     assert.deepEqual(last, { state: "RUNNING", kind: null, offset: 0, limit: 100 });
     assert.deepEqual(await unhandled(page), []);

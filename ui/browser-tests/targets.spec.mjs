@@ -68,6 +68,45 @@ describe("targets view", () => {
     await context.close();
   });
 
+  test("empty day filters show only their format; a day is sent once it is whole", async () => {
+    const { page, context, errors } = await openApp();
+    await gotoView(page, "Targets");
+    await page.locator('[data-row-id="240"]').waitFor();
+    for (const label of ["From", "To"]) {
+      const field = page.getByRole("group", { name: "Target filters" }).getByLabel(label);
+      const shown = await field.evaluate((el) => ({
+        type: el.type,
+        value: el.value,
+        placeholder: el.placeholder,
+        placeholderShown: el.matches(":placeholder-shown"),
+      }));
+      assert.deepEqual(shown, {
+        type: "text",
+        value: "",
+        placeholder: "yyyy-mm-dd",
+        placeholderShown: true,
+      });
+    }
+
+    const since = async () => (await callsOf(page, "list_targets")).at(-1).args.query.since;
+    const from = page.getByLabel("From");
+    await from.fill("2026-11");
+    await page.getByLabel("Tag", { exact: true }).fill("x");
+    await page.waitForFunction(() =>
+      window.TrawlMock.calls.some((c) => c.cmd === "list_targets" && c.args.query.tag === "x"),
+    );
+    assert.equal(await since(), undefined, "a partial day is not sent");
+    await from.fill("2026-11-01");
+    await page.waitForFunction(() =>
+      window.TrawlMock.calls.some((c) => c.cmd === "list_targets" && c.args.query.since),
+    );
+    assert.equal(await since(), "2026-11-01T00:00:00Z");
+    await from.fill("2026-02-30");
+    assert.equal(await from.getAttribute("aria-invalid"), "true");
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
   test("shift-selects rows, tags them and exports them through the save dialog", async () => {
     const { page, context } = await openApp();
     await gotoView(page, "Targets");

@@ -38,13 +38,31 @@ pub struct TargetSummary {
     pub screenshot_ahash: Option<String>,
 }
 
+/// The key of the campaign of target `t` (its first membership), or NULL.
+macro_rules! campaign_key_sql {
+    () => {
+        "(SELECT c.key FROM campaign_members cm JOIN campaigns c ON c.id = cm.campaign_id \
+         WHERE cm.target_id = t.id ORDER BY cm.id LIMIT 1)"
+    };
+}
+
 /// Columns of [`TargetSummary`], read from `targets t`.
-const SUMMARY_COLUMNS: &str = "t.id, t.url, t.status, t.risk_score, t.domain, t.ip, t.title, \
-    t.favicon_hash, t.reason, t.tags, t.created_at, t.screenshot_ahash, \
-    (SELECT c.key FROM campaign_members cm JOIN campaigns c ON c.id = cm.campaign_id \
-     WHERE cm.target_id = t.id ORDER BY cm.id LIMIT 1) AS campaign, \
+const SUMMARY_COLUMNS: &str = concat!(
+    "t.id, t.url, t.status, t.risk_score, t.domain, t.ip, t.title, \
+    t.favicon_hash, t.reason, t.tags, t.created_at, t.screenshot_ahash, ",
+    campaign_key_sql!(),
+    " AS campaign, \
     ((SELECT count(*) FROM signature_matches sm WHERE sm.target_id = t.id) \
-     + (SELECT count(*) FROM yara_matches ym WHERE ym.target_id = t.id)) AS match_count";
+     + (SELECT count(*) FROM yara_matches ym WHERE ym.target_id = t.id)) AS match_count"
+);
+
+/// One target row as JSON without its capture record, with `campaign` (the key, as in the
+/// table's rows) added.
+const DETAIL_SQL: &str = concat!(
+    "SELECT (to_jsonb(t) - 'capture') || jsonb_build_object('campaign', ",
+    campaign_key_sql!(),
+    ") FROM targets t WHERE t.id = $1"
+);
 
 /// Filter for listing targets.
 #[derive(Debug, Clone, Default)]
@@ -82,14 +100,14 @@ pub async fn summaries(pool: &PgPool, ids: &[i64]) -> Result<Vec<TargetSummary>,
     .await
 }
 
-/// One target as a JSON object: every column, plus `assets`, `indicators`, `matches`
-/// (signature, YARA and alert matches, oldest first) and `chain` (the redirect hops).
+/// One target as a JSON object: every column, plus `campaign` (the key of its campaign, or
+/// null), `assets`, `indicators`, `matches` (signature, YARA and alert matches, oldest first)
+/// and `chain` (the redirect hops).
 pub async fn detail(pool: &PgPool, id: i64) -> Result<Option<Value>, sqlx::Error> {
-    let row: Option<Value> =
-        sqlx::query_scalar("SELECT to_jsonb(t) - 'capture' FROM targets t WHERE id = $1")
-            .bind(id)
-            .fetch_optional(pool)
-            .await?;
+    let row: Option<Value> = sqlx::query_scalar(DETAIL_SQL)
+        .bind(id)
+        .fetch_optional(pool)
+        .await?;
     let Some(Value::Object(mut target)) = row else {
         return Ok(None);
     };

@@ -193,6 +193,13 @@ async fn target_filters_tags_pivots_and_exports() {
     assert_eq!((row.id, row.match_count), (ids[0], 1));
     assert_eq!(row.campaign.as_deref(), Some("c-kit"));
 
+    // The detail names the campaign too, and null for a target outside any campaign.
+    let member = targets::detail(pool, ids[0]).await.unwrap().unwrap();
+    assert_eq!(member["campaign"], "c-kit");
+    assert_eq!(member["id"], ids[0]);
+    let loner = targets::detail(pool, ids[1]).await.unwrap().unwrap();
+    assert_eq!(loner["campaign"], serde_json::Value::Null);
+
     // Tags: add twice changes once; the filter finds them; remove clears.
     let two = [ids[0], ids[2]];
     assert_eq!(

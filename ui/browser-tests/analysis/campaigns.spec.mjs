@@ -35,6 +35,31 @@ describe("campaigns view", () => {
     await context.close();
   });
 
+  test("campaign keys stay on one line in a narrow window", async () => {
+    const { page, context, errors } = await openApp({
+      viewport: { width: 1000, height: 700 },
+      before: () => {
+        const F = window.TrawlMock.fixtures;
+        F.campaignKeys.unshift("c-146c3170fe");
+        F.campaignMembers["c-146c3170fe"] = [5, 8, 11, 14, 22, 29, 35, 40, 45, 50, 55, 60, 61];
+      },
+    });
+    await gotoView(page, "Campaigns");
+    const table = page.getByRole("table", { name: "Campaigns" });
+    await table.getByRole("button", { name: "c-146c3170fe" }).waitFor();
+    const keys = await table.locator("tbody tr td:first-child button").evaluateAll((els) =>
+      els.map((el) => ({
+        key: el.textContent,
+        height: el.getBoundingClientRect().height,
+        line: parseFloat(getComputedStyle(el).lineHeight),
+      })),
+    );
+    assert.ok(keys.length > 1);
+    for (const k of keys) assert.ok(k.height < k.line * 1.5, `${k.key} wraps (${k.height} px)`);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
   test("a campaign page shows members, screenshots, evidence and the neighbourhood", async () => {
     const { page, context, errors } = await openApp();
     const grid = await openCampaign(page, "c-2");
@@ -53,6 +78,51 @@ describe("campaigns view", () => {
     const mini = page.getByRole("img", { name: "Graph of campaign c-2" });
     await mini.waitFor();
     assert.ok(Number(await mini.getAttribute("data-node-count")) > expected.length);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test("member cards keep the URL on one line above their evidence and fill the width", async () => {
+    const { page, context, errors } = await openApp();
+    const grid = await openCampaign(page, "c-2");
+    const first = await page.evaluate(() => window.TrawlMock.fixtures.campaignMembers["c-2"][0]);
+    await grid.locator(`[data-target-id="${first}"] .evidence li`).nth(6).waitFor();
+
+    const cards = await grid.locator("[data-target-id]").evaluateAll((els) =>
+      els.map((card) => {
+        const box = (el) => el.getBoundingClientRect();
+        const url = card.querySelector(".member-url");
+        const evidence = card.querySelector(".evidence");
+        const lineHeight = parseFloat(getComputedStyle(url).lineHeight);
+        return {
+          id: card.dataset.targetId,
+          left: box(card).left,
+          right: box(card).right,
+          bottom: box(card).bottom,
+          urlHeight: box(url).height,
+          lineHeight,
+          urlBottom: box(url).bottom,
+          evidenceTop: box(evidence).top,
+          evidenceBottom: box(evidence).bottom,
+          evidenceScrolls: evidence.scrollHeight > evidence.clientHeight,
+        };
+      }),
+    );
+    assert.ok(cards.length >= 2, "at least one row of cards in view");
+    for (const c of cards) {
+      assert.ok(c.urlHeight >= c.lineHeight - 0.5, `card ${c.id}: URL line not squeezed`);
+      assert.ok(c.urlBottom <= c.evidenceTop + 0.5, `card ${c.id}: evidence starts below the URL`);
+      assert.ok(c.evidenceBottom <= c.bottom, `card ${c.id}: evidence stays inside the card`);
+    }
+    assert.ok(
+      cards.find((c) => c.id === String(first)).evidenceScrolls,
+      "a long evidence list scrolls inside its card",
+    );
+
+    // The columns share the grid's width: the rightmost card ends at the grid's content edge.
+    const edge = await grid.evaluate((el) => el.getBoundingClientRect().left + el.clientWidth);
+    const right = Math.max(...cards.map((c) => c.right));
+    assert.ok(edge - right <= 2, `grid leaves ${Math.round(edge - right)} px empty on the right`);
     assert.deepEqual(errors, []);
     await context.close();
   });

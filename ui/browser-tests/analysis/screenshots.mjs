@@ -1,5 +1,7 @@
-// Screenshots of issue 10's analysis views with the mock data, in headless Chromium, into
-// docs/screenshots/ (campaigns, campaign, graph, rules, alerts).
+// Screenshots of the analysis views with the mock data, in headless Chromium, into
+// docs/screenshots/mock-<view>.png (campaigns, campaign, graph, rules, alerts). The "mock-"
+// prefix keeps them apart from the screenshots of the real app taken under Xvfb, which carry the
+// plain view names.
 // Usage: node browser-tests/analysis/screenshots.mjs [--no-build]
 
 import { existsSync, mkdirSync } from "node:fs";
@@ -20,14 +22,14 @@ if (!existsSync(CHROMIUM)) {
 mkdirSync(outDir, { recursive: true });
 const stop = await startEnv({ useDist: process.argv.includes("--no-build") });
 
-/** Opens a fresh app, runs `steps`, and saves the page as `name`.png. */
+/** Opens a fresh app, runs `steps`, and saves the page as mock-`name`.png. */
 async function shoot(name, steps, options = {}) {
   const { page, context } = await openApp({ viewport: VIEWPORT, ...options });
   await steps(page);
   await page.evaluate(() => document.fonts.ready);
-  await page.screenshot({ path: join(outDir, `${name}.png`) });
+  await page.screenshot({ path: join(outDir, `mock-${name}.png`) });
   await context.close();
-  console.log(`wrote docs/screenshots/${name}.png`);
+  console.log(`wrote docs/screenshots/mock-${name}.png`);
 }
 
 try {

@@ -57,6 +57,18 @@
     };
   }
 
+  /** Two shared values per member; the first member shares many more, in long lines. */
+  function memberEvidence(key, id, summary) {
+    const lines = summary.top_values.map(
+      (v) => `shares ${v.kind.replace(/_/g, " ")} ${v.value} with ${v.count - 1} members`,
+    );
+    if (id !== F.campaignMembers[key][0]) return lines.slice(0, 2);
+    const assets = [1, 2, 3, 4].map(
+      (n) => `shares asset sha256 ${String(n).repeat(12)}${"ab".repeat(26)} with 1 member`,
+    );
+    return [...lines, "shares near-duplicate HTML (TLSH) distance 0 with 1 member", ...assets];
+  }
+
   function needCampaign(key) {
     if (!F.campaignMembers[key]) throw M.fail("campaign_not_found", `no campaign ${key}`);
   }
@@ -312,9 +324,7 @@
             domain: row.domain,
             screenshot_path: row.status === "DONE" ? `/data/blobs/shots/${id}.png` : null,
             pinned: F.pinned.has(`${key}:${id}`),
-            evidence: s.top_values
-              .slice(0, 2)
-              .map((v) => `shares ${v.kind.replace(/_/g, " ")} ${v.value}`),
+            evidence: memberEvidence(key, id, s),
           };
         }),
       };
@@ -384,7 +394,8 @@
       return {
         id: node.id,
         kind: node.kind,
-        value: node.label,
+        // As the engine stores it: a target node's value is the target's id.
+        value: node.kind === "target" ? String(node.id) : node.label,
         targets: targetIds.slice(0, 200).map((id) => F.targetRow(id)),
         pivot_kind: node.kind === "target" ? null : node.kind,
         pivot_value: node.kind === "target" ? null : node.label,

@@ -16,6 +16,8 @@ import {
 import type { ViewProps } from "../navigation";
 import { useRowCursor } from "../shell/useRowCursor";
 import { useEvent } from "../useEvent";
+import { plural } from "./analysis/shared/format";
+import { Time } from "./shared/Time";
 
 /** Jobs shown per page. */
 export const JOBS_PER_PAGE = 100;
@@ -83,7 +85,7 @@ export function JobsView({ params = {} }: Partial<ViewProps>) {
             ))}
           </select>
         </label>
-        <span className="muted">{page ? `${page.total.toLocaleString("en")} jobs` : "…"}</span>
+        <span className="muted">{page ? plural(page.total, "job") : "…"}</span>
         <button type="button" onClick={load}>
           Refresh
         </button>
@@ -136,7 +138,9 @@ export function JobsView({ params = {} }: Partial<ViewProps>) {
                     {job.progress ?? ""}
                     {job.last_error && <span className="inline-error">{job.last_error}</span>}
                   </td>
-                  <td className="muted">{job.updated_at.replace("T", " ")}</td>
+                  <td className="muted">
+                    <Time value={job.updated_at} />
+                  </td>
                   <td>
                     {(upper === "QUEUED" || upper === "RUNNING") && (
                       <button type="button" onClick={() => act("cancel", job.id)}>

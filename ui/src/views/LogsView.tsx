@@ -7,6 +7,7 @@ import { listLogs, toIpcError, type IpcError, type LogLevel, type LogRow } from 
 import { useNavigate } from "../navigate";
 import type { ViewProps } from "../navigation";
 import { useRowCursor } from "../shell/useRowCursor";
+import { Time } from "./shared/Time";
 
 /** Records fetched per request. */
 export const LOGS_PER_PAGE = 100;
@@ -131,7 +132,9 @@ export function LogsView({ params = {} }: Partial<ViewProps>) {
                 className={`level-${row.level.toLowerCase()} ${cursor.active === index ? "active" : ""}`}
                 onClick={() => cursor.setActive(index)}
               >
-                <td className="mono muted">{row.at.replace("T", " ")}</td>
+                <td className="mono muted">
+                  <Time value={row.at} />
+                </td>
                 <td>
                   <span className={`level level-${row.level.toLowerCase()}`}>
                     {row.level.toLowerCase()}

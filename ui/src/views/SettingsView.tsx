@@ -34,7 +34,7 @@ export function SettingsView() {
       <section className="panel" aria-labelledby="appearance-title">
         <h3 id="appearance-title">Appearance</h3>
         <label>
-          Theme
+          Theme{" "}
           <select value={theme.choice} onChange={(e) => theme.set(e.target.value as ThemeChoice)}>
             <option value="system">Follow the system</option>
             <option value="light">Light</option>

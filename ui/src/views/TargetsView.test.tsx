@@ -69,6 +69,13 @@ const lastQuery = () => vi.mocked(listTargetsFull).mock.calls.at(-1)![0];
 const first = () => screen.findByText("https://site1.example/login");
 
 describe("TargetsView", () => {
+  it("counts a single target in the singular", async () => {
+    vi.mocked(listTargetsFull).mockImplementation(async () => ({ rows: [row(1)], total: 1 }));
+    render(<TargetsView />);
+    expect(await first()).toBeInTheDocument();
+    expect(screen.getByTestId("target-total")).toHaveTextContent(/^1 target$/);
+  });
+
   it("renders the first rows only, not all 100,000", async () => {
     render(<TargetsView />);
 

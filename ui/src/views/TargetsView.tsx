@@ -9,6 +9,7 @@ import { onTargetsChanged } from "../ipc";
 import type { ViewProps } from "../navigation";
 import { isTypingTarget } from "../shell/useShortcuts";
 import { useEvent } from "../useEvent";
+import { plural } from "./analysis/shared/format";
 import { TargetDetailPanel } from "./detail/TargetDetailPanel";
 import { ColumnChooser } from "./targets/ColumnChooser";
 import { useColumns } from "./targets/columns";
@@ -123,7 +124,7 @@ export function TargetsView({ params = {} }: Partial<ViewProps>) {
       <div className="targets-toolbar">
         <h2 id="targets-title">Targets</h2>
         <span className="muted" data-testid="target-total">
-          {total === null ? "…" : `${total.toLocaleString("en")} targets`}
+          {total === null ? "…" : plural(total, "target")}
         </span>
         <ColumnChooser shown={shown} onToggle={toggle} />
         {filtered && (

@@ -2,6 +2,7 @@
 // TLS certificate, assets with hashes, indicators. All captured values are text nodes.
 
 import type { TargetDetail } from "../../ipc";
+import { Time } from "../shared/Time";
 import { CopyButton } from "./CopyButton";
 import { parseChain, records, text } from "./fields";
 
@@ -45,7 +46,7 @@ export function TlsSection({ detail }: { detail: TargetDetail }) {
           <dd>{text(detail.tls_sans)}</dd>
           <dt>Valid</dt>
           <dd>
-            {text(detail.tls_not_before)} – {text(detail.tls_not_after)}{" "}
+            <Time value={detail.tls_not_before} /> – <Time value={detail.tls_not_after} />{" "}
             {detail.tls_valid === false && `(invalid: ${text(detail.tls_problems)})`}
           </dd>
           <dt>SHA-256</dt>

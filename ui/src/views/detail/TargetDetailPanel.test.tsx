@@ -5,6 +5,7 @@ import { fireEvent, render, screen, within } from "@testing-library/react";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 
 import { getTargetDetail, getTargetPivots, getTargetText } from "../../ipc";
+import { NavigateContext } from "../../navigate";
 import { parseChain } from "./fields";
 import { TargetDetailPanel as Panel } from "./TargetDetailPanel";
 
@@ -153,6 +154,34 @@ describe("TargetDetailPanel pivots, text and screenshot", () => {
     await screen.findByTestId("detail-url");
     expect(container.querySelector("a")).toBeNull();
     expect(screen.getAllByRole("button", { name: "Copy" }).length).toBeGreaterThan(0);
+  });
+
+  it("names the campaign as a way to its page and shows the capture time in local time", async () => {
+    const stamp = "2026-12-04T22:59:23.836706+00:00";
+    vi.mocked(getTargetDetail).mockResolvedValue({
+      ...detail,
+      campaign: "c-146c3170fe",
+      created_at: stamp,
+    });
+    const navigate = vi.fn();
+    render(
+      <NavigateContext.Provider value={navigate}>
+        <TargetDetailPanel id={5} onClose={() => {}} />
+      </NavigateContext.Provider>,
+    );
+
+    const campaign = await screen.findByTestId("detail-campaign");
+    fireEvent.click(within(campaign).getByRole("button", { name: "c-146c3170fe" }));
+    expect(navigate).toHaveBeenCalledWith("campaigns", { key: "c-146c3170fe" });
+    // Tests run in UTC+05:30; the exact stored value stays on the tooltip.
+    const captured = screen.getByTestId("detail-captured");
+    expect(captured).toHaveTextContent(/^2026-12-05 04:29:23$/);
+    expect(within(captured).getByText("2026-12-05 04:29:23")).toHaveAttribute("title", stamp);
+  });
+
+  it("says when the target is in no campaign", async () => {
+    render(<TargetDetailPanel id={5} onClose={() => {}} />);
+    expect(await screen.findByTestId("detail-campaign")).toHaveTextContent("none");
   });
 });
 

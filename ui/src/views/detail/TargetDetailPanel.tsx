@@ -12,8 +12,10 @@ import {
   type IpcError,
   type TargetDetail,
 } from "../../ipc";
+import { useNavigate } from "../../navigate";
 import { CapturedText } from "./CapturedText";
 import { CopyButton } from "./CopyButton";
+import { Time } from "../shared/Time";
 import { text } from "./fields";
 import { Pivots } from "./Pivots";
 import { AssetsSection, ChainSection, IndicatorsSection, TlsSection } from "./Sections";
@@ -119,9 +121,28 @@ function Facts({ detail }: { detail: TargetDetail }) {
       <dt>Tags</dt>
       <dd>{Array.isArray(detail.tags) ? detail.tags.map(text).join(", ") : text(detail.tags)}</dd>
       <dt>Campaign</dt>
-      <dd>{text(detail.campaign)}</dd>
+      <dd data-testid="detail-campaign">
+        <CampaignLink campaign={text(detail.campaign)} />
+      </dd>
       <dt>Captured</dt>
-      <dd>{text(detail.created_at)}</dd>
+      <dd data-testid="detail-captured">
+        <Time value={detail.created_at} />
+      </dd>
     </dl>
+  );
+}
+
+/** The target's campaign as a button opening the campaign page, or "none". */
+function CampaignLink({ campaign }: { campaign: string }) {
+  const navigate = useNavigate();
+  if (campaign === "") return <span className="muted">none</span>;
+  return (
+    <button
+      type="button"
+      className="link-button mono"
+      onClick={() => navigate("campaigns", { key: campaign })}
+    >
+      {campaign}
+    </button>
   );
 }

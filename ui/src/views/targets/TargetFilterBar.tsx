@@ -1,6 +1,7 @@
 // The filter bar of the Targets view: status, risk range, domain, IP, tag, has matches,
 // campaign, created-date range, and the pivot (from the detail) shown as a removable chip.
 
+import { DateField } from "../shared/DateField";
 import type { TargetFilters } from "./filters";
 
 const STATUSES = ["", "QUEUED", "RUNNING", "DONE", "FAILED", "SKIPPED"];
@@ -51,8 +52,8 @@ export function TargetFilterBar({ filters, onChange }: Props) {
         </select>
       </label>
       {input("campaign", "Campaign", { className: "medium" })}
-      {input("since", "From", { type: "date" })}
-      {input("until", "To", { type: "date" })}
+      <DateField label="From" value={filters.since} onChange={set("since")} />
+      <DateField label="To" value={filters.until} onChange={set("until")} />
       {filters.pivot_kind && (
         <span className="chip" data-testid="pivot-chip">
           {filters.pivot_kind}: <code>{filters.pivot_value}</code>

@@ -129,7 +129,7 @@ export function TargetTable(props: Props) {
                       key={c.key}
                       role="cell"
                       className={`col-${c.key} ${c.key === "status" ? `status-${row.status.toLowerCase()}` : ""}`}
-                      title={c.cell(row)}
+                      title={(c.title ?? c.cell)(row)}
                     >
                       {c.cell(row)}
                     </div>

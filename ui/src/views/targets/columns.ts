@@ -4,6 +4,7 @@
 import { useCallback, useState } from "react";
 
 import type { FullTargetRow } from "../../ipc";
+import { localDateTime } from "../shared/time";
 
 /** One column. */
 export interface Column {
@@ -13,6 +14,8 @@ export interface Column {
   /** CSS grid width. */
   width: string;
   cell: (row: FullTargetRow) => string;
+  /** The cell's tooltip when it differs from its text (default: the text). */
+  title?: (row: FullTargetRow) => string;
 }
 
 /** Every column, in display order. */
@@ -68,7 +71,8 @@ export const COLUMNS: Column[] = [
     label: "Created",
     sortable: true,
     width: "10rem",
-    cell: (r) => (r.created_at ?? "").replace("T", " ").replace(/(:\d\d)(\.\d+)?Z$/, "$1"),
+    cell: (r) => localDateTime(r.created_at),
+    title: (r) => r.created_at ?? "",
   },
 ];
 

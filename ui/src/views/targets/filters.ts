@@ -4,6 +4,7 @@
 
 import type { FullTargetQuery } from "../../ipc";
 import type { ViewParams } from "../../navigate";
+import { isDay } from "../shared/time";
 
 /** Filter fields as form text; "" means no filter. */
 export interface TargetFilters {
@@ -16,7 +17,7 @@ export interface TargetFilters {
   /** "", "true" or "false". */
   has_matches: string;
   campaign: string;
-  /** yyyy-mm-dd dates (inclusive), from the date inputs. */
+  /** yyyy-mm-dd days (inclusive) as typed; anything else is not sent. */
   since: string;
   until: string;
   pivot_kind: string;
@@ -67,10 +68,11 @@ function risk(value: string): number | null {
   return Number.isInteger(n) && n >= 0 && n <= 100 ? n : null;
 }
 
-/** A yyyy-mm-dd date as the RFC 3339 start (or, with `endOfDay`, end) of that UTC day. */
+/** A yyyy-mm-dd day as the RFC 3339 start (or, with `endOfDay`, end) of that UTC day. */
 export function dayBound(value: string, endOfDay: boolean): string | null {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return null;
-  return `${value}T${endOfDay ? "23:59:59" : "00:00:00"}Z`;
+  const day = value.trim();
+  if (!isDay(day)) return null;
+  return `${day}T${endOfDay ? "23:59:59" : "00:00:00"}Z`;
 }
 
 /** The query for one page. */

@@ -76,8 +76,12 @@ export function CampaignList({ onOpen }: { onOpen: (key: string) => void }) {
           <tbody>
             {rows.map((c) => (
               <tr key={c.key}>
-                <td>
-                  <button type="button" className="link-button mono" onClick={() => onOpen(c.key)}>
+                <td className="nowrap">
+                  <button
+                    type="button"
+                    className="link-button mono nowrap"
+                    onClick={() => onOpen(c.key)}
+                  >
                     {c.key}
                   </button>
                 </td>

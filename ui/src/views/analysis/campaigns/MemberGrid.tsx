@@ -1,14 +1,15 @@
 // The members of a campaign as a virtualized grid of cards: screenshot (through the asset
 // protocol; a placeholder when there is none or it fails to load), URL and domain as text, the
 // evidence that put the member in the campaign, a pin toggle, a checkbox for the split, and a
-// button opening the target. Only the rows in view are in the DOM.
+// button opening the target. Only the rows in view are in the DOM. Columns stretch to share the
+// grid's width; a card keeps its URL on one line and scrolls a long evidence list inside itself.
 
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { useEffect, useRef, useState } from "react";
 
 import { screenshotUrl, type CampaignMember } from "../../../ipc";
 
-/** Card size in pixels (the CSS uses the same numbers). */
+/** Card size in pixels: the narrowest a column gets, and the height (the CSS uses it too). */
 export const CARD_WIDTH = 260;
 export const CARD_HEIGHT = 300;
 const GAP = 12;
@@ -49,7 +50,12 @@ export function MemberGrid(props: {
           <div
             key={row.index}
             className="member-row"
-            style={{ position: "absolute", top: row.start, gap: GAP }}
+            style={{
+              position: "absolute",
+              top: row.start,
+              gap: GAP,
+              gridTemplateColumns: `repeat(${columns}, minmax(0, 1fr))`,
+            }}
           >
             {members.slice(row.index * columns, (row.index + 1) * columns).map((m) => (
               <MemberCard
@@ -101,7 +107,7 @@ function MemberCard(props: {
           Open
         </button>
       </div>
-      <div className="mono ellipsis" title={member.url}>
+      <div className="member-url mono ellipsis" title={member.url}>
         {member.url}
       </div>
       <ul className="evidence">

@@ -4,6 +4,7 @@
 
 import { useState } from "react";
 
+import { DateField } from "../../shared/DateField";
 import { dayEnd, dayStart } from "../shared/format";
 import { KIND_COLOURS, NODE_KINDS } from "./graphModel";
 
@@ -70,12 +71,8 @@ export function GraphFilters(props: {
             onChange={(e) => setCampaign(e.target.value)}
           />
         </label>
-        <label>
-          From <input type="date" value={since} onChange={(e) => setSince(e.target.value)} />
-        </label>
-        <label>
-          To <input type="date" value={until} onChange={(e) => setUntil(e.target.value)} />
-        </label>
+        <DateField label="From" value={since} onChange={setSince} />
+        <DateField label="To" value={until} onChange={setUntil} />
         <button type="submit">Apply</button>
         <label>
           Node cap{" "}

@@ -1,7 +1,7 @@
-// The side panel of the selected graph node: its kind and value, the targets that carry it
-// (each opens the target's detail), the pivot to the filtered targets table, and the actions on
-// the node: expand its neighbourhood, unpin it, mark its value generic. Values and URLs are
-// captured data and stay text.
+// The side panel of the selected graph node: its kind and value (for a target node, the target's
+// URL and id), the targets that carry it (each opens the target's detail), the pivot to the
+// filtered targets table, and the actions on the node: expand its neighbourhood, unpin it, mark
+// its value generic. Values and URLs are captured data and stay text.
 
 import { useState } from "react";
 
@@ -10,6 +10,7 @@ import {
   markGeneric,
   toIpcError,
   type GraphNode,
+  type GraphNodeDetail,
   type IpcError,
 } from "../../../ipc";
 import { useNavigate } from "../../../navigate";
@@ -57,7 +58,11 @@ export function NodePanel(props: {
           ✕
         </button>
       </div>
-      <p className="mono break node-value">{d?.value ?? node.label}</p>
+      {node.kind === "target" ? (
+        <TargetValue node={node} detail={d} onOpen={(id) => openTarget(navigate, id)} />
+      ) : (
+        <p className="mono break node-value">{d?.value ?? node.label}</p>
+      )}
       <p className="muted">
         {formatCount(node.degree)} links{node.campaign ? ` · campaign ${node.campaign}` : ""}
         {node.generic ? " · generic" : ""}
@@ -121,5 +126,32 @@ export function NodePanel(props: {
         </>
       )}
     </aside>
+  );
+}
+
+/**
+ * A target node's value: the stored value is the target's id, so the panel shows the target's
+ * URL (from its own row, else the node's label) and the id as a way to its detail.
+ */
+function TargetValue(props: {
+  node: GraphNode;
+  detail: GraphNodeDetail | null | undefined;
+  onOpen: (id: number) => void;
+}) {
+  const { node, detail, onOpen } = props;
+  const id = detail ? Number(detail.value) : NaN;
+  const own = detail?.targets.find((t) => t.id === id);
+  return (
+    <>
+      <p className="mono break node-value">{own?.url ?? node.label}</p>
+      {Number.isInteger(id) && (
+        <p className="muted">
+          Target{" "}
+          <button type="button" className="link-button" onClick={() => onOpen(id)}>
+            #{id}
+          </button>
+        </p>
+      )}
+    </>
   );
 }

@@ -106,7 +106,7 @@ describe("RulesView", () => {
     expect(await screen.findByText("No rules of this kind yet.")).toBeInTheDocument();
     expect(listRules).toHaveBeenLastCalledWith("signature");
     fireEvent.click(screen.getByRole("tab", { name: "YARA" }));
-    expect(await screen.findByText("12 matches · on · 2026-11-02 08:00")).toBeInTheDocument();
+    expect(await screen.findByText("12 matches · on · 2026-11-02 13:30")).toBeInTheDocument();
   });
 
   it("says how a new rule's text is written for its kind", async () => {

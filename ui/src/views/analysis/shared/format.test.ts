@@ -3,8 +3,9 @@ import { describe, expect, it } from "vitest";
 import { dayEnd, dayStart, formatCount, formatRisk, formatTime, plural } from "./format";
 
 describe("format", () => {
-  it("prints timestamps in UTC to the minute and keeps unreadable ones as they are", () => {
-    expect(formatTime("2026-12-04T19:03:30+01:00")).toBe("2026-12-04 18:03");
+  it("prints timestamps in local time to the minute and keeps unreadable ones as they are", () => {
+    // Tests run in UTC+05:30.
+    expect(formatTime("2026-12-04T19:03:30+01:00")).toBe("2026-12-04 23:33");
     expect(formatTime(null)).toBe("—");
     expect(formatTime("yesterday")).toBe("yesterday");
   });

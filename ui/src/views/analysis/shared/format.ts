@@ -2,12 +2,11 @@
 // function takes what crosses the IPC boundary (RFC 3339 strings, nullable numbers) and returns
 // plain text; none of them throws on a malformed value.
 
-/** An RFC 3339 timestamp as "2026-12-04 19:03" (UTC), or "—" when absent or unreadable. */
+import { isDay, localDateTime } from "../../shared/time";
+
+/** An RFC 3339 timestamp as local "2026-12-04 19:03", "—" when absent, unreadable as it is. */
 export function formatTime(value: string | null | undefined): string {
-  if (!value) return "—";
-  const date = new Date(value);
-  if (Number.isNaN(date.getTime())) return value;
-  return date.toISOString().slice(0, 16).replace("T", " ");
+  return localDateTime(value, { seconds: false }) || "—";
 }
 
 /** A count with thousands separators: 48211 → "48,211". */
@@ -25,12 +24,12 @@ export function plural(count: number, noun: string): string {
   return `${formatCount(count)} ${noun}${count === 1 ? "" : "s"}`;
 }
 
-/** A `<input type="date">` value as the RFC 3339 start of that day (UTC), or null. */
+/** A yyyy-mm-dd day filter as the RFC 3339 start of that day (UTC), or null. */
 export function dayStart(value: string): string | null {
-  return /^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : null;
+  return isDay(value.trim()) ? `${value.trim()}T00:00:00Z` : null;
 }
 
-/** A `<input type="date">` value as the RFC 3339 end of that day (UTC), or null. */
+/** A yyyy-mm-dd day filter as the RFC 3339 end of that day (UTC), or null. */
 export function dayEnd(value: string): string | null {
-  return /^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T23:59:59Z` : null;
+  return isDay(value.trim()) ? `${value.trim()}T23:59:59Z` : null;
 }
