@@ -54,13 +54,17 @@ const ASSETS: &str = "INSERT INTO assets (target_id, url, type, sha256, status) 
       ('app.js', CASE WHEN t.id % 5 = 1 THEN md5('own' || t.id) END)) f(name, sha) \
     WHERE f.sha IS NOT NULL AND t.id BETWEEN $1 AND $2";
 
+/// A graph node for every target (as storing a target writes it).
+const TARGET_NODES: &str = "INSERT INTO graph_nodes (kind, value) SELECT 'target', id::text \
+    FROM targets ON CONFLICT DO NOTHING";
+
 /// Graph rows for the kinds incremental clustering looks up, built in SQL (edge constraints
 /// and indexes dropped during the bulk load and restored after, with their usual names).
 const GRAPH: &[&str] = &[
     "ALTER TABLE graph_edges DROP CONSTRAINT graph_edges_from_node_to_node_kind_key, \
      DROP CONSTRAINT graph_edges_from_node_fkey, DROP CONSTRAINT graph_edges_to_node_fkey",
     "DROP INDEX graph_edges_to_node_idx",
-    "INSERT INTO graph_nodes (kind, value) SELECT 'target', id::text FROM targets",
+    TARGET_NODES,
     "INSERT INTO graph_nodes (kind, value) SELECT DISTINCT k, v FROM targets, LATERAL (VALUES \
      ('ip', ip), ('jarm', jarm), ('headers_hash', headers_hash), \
      ('favicon_sha256', favicon_sha256), ('screenshot_phash', screenshot_phash)) x(k, v) \
@@ -184,6 +188,9 @@ async fn main() {
         let t = Instant::now();
         generate(pool, have, n).await;
         have = n;
+        // Every stored target already has its graph node (written as it was stored), so
+        // re-clustering has none to repair and the time below is clustering alone.
+        exec(pool, TARGET_NODES).await;
         let gen_s = t.elapsed().as_secs_f64();
         let t = Instant::now();
         let report = recluster(pool, &ClusterSettings::default()).await.unwrap();
