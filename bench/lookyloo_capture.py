@@ -1,6 +1,8 @@
-"""Lookyloo's capture library (PyPI `PlaywrightCapture`) on a URL list, for bench/full_capture.sh.
+"""Lookyloo's capture library (PyPI `PlaywrightCapture`) on a URL list.
 
-Run from a throwaway virtualenv (see full_capture.sh). Usage:
+For bench/full_capture_lookyloo.sh.
+
+Run from a throwaway virtualenv (see full_capture_lookyloo.sh). Usage:
     lookyloo_capture.py URL_LIST RESOLVE_FILE PARALLEL SETTLE_SECONDS TIMEOUT_SECONDS
 Prints one JSON line per URL (url, ok, error, seconds) and a final summary line.
 

@@ -52,34 +52,74 @@ where
     C: Method + serde::Serialize + std::fmt::Debug + Send + 'static,
     C::ReturnObject: Send + 'static,
 {
+    start(tab, method).wait(limit)
+}
+
+/// A call sent and not yet answered; see [`start`].
+pub(crate) struct Pending<T> {
+    method: &'static str,
+    answer: mpsc::Receiver<Result<T, CallError>>,
+}
+
+/// Sends `method` on `tab` without waiting, so that several calls can be in progress at
+/// once; the answer is read with [`Pending::wait`] or [`Pending::poll`].
+pub(crate) fn start<C>(tab: &Arc<Tab>, method: C) -> Pending<C::ReturnObject>
+where
+    C: Method + serde::Serialize + std::fmt::Debug + Send + 'static,
+    C::ReturnObject: Send + 'static,
+{
     let name = C::NAME;
     let (tx, rx) = mpsc::channel();
     let tab = Arc::clone(tab);
+    let sender = tx.clone();
     let spawned = std::thread::Builder::new()
         .name("cdp-call".to_owned())
         .spawn(move || {
-            let _ = tx.send(tab.call_method(method));
+            let answer = tab.call_method(method).map_err(|e| CallError::Protocol {
+                method: name,
+                message: e.to_string(),
+            });
+            let _ = sender.send(answer);
         });
     if let Err(e) = spawned {
-        return Err(CallError::Protocol {
+        let _ = tx.send(Err(CallError::Protocol {
             method: name,
             message: format!("no thread: {e}"),
-        });
+        }));
     }
-    match rx.recv_timeout(limit) {
-        Ok(Ok(value)) => Ok(value),
-        Ok(Err(e)) => Err(CallError::Protocol {
-            method: name,
-            message: e.to_string(),
-        }),
-        Err(mpsc::RecvTimeoutError::Timeout) => Err(CallError::Timeout {
-            method: name,
-            limit,
-        }),
-        Err(mpsc::RecvTimeoutError::Disconnected) => Err(CallError::Protocol {
-            method: name,
+    Pending {
+        method: name,
+        answer: rx,
+    }
+}
+
+impl<T> Pending<T> {
+    /// The answer, waiting at most `limit` for it.
+    pub fn wait(self, limit: Duration) -> Result<T, CallError> {
+        match self.answer.recv_timeout(limit) {
+            Ok(answer) => answer,
+            Err(mpsc::RecvTimeoutError::Timeout) => Err(CallError::Timeout {
+                method: self.method,
+                limit,
+            }),
+            Err(mpsc::RecvTimeoutError::Disconnected) => Err(self.died()),
+        }
+    }
+
+    /// The answer if it has arrived.
+    pub fn poll(&self) -> Option<Result<T, CallError>> {
+        match self.answer.try_recv() {
+            Ok(answer) => Some(answer),
+            Err(mpsc::TryRecvError::Empty) => None,
+            Err(mpsc::TryRecvError::Disconnected) => Some(Err(self.died())),
+        }
+    }
+
+    fn died(&self) -> CallError {
+        CallError::Protocol {
+            method: self.method,
             message: "call thread died".to_owned(),
-        }),
+        }
     }
 }
 

@@ -2,9 +2,13 @@
 //! deadline, then snapshot what is there (DOM, screenshots, bodies, favicon, downloads).
 //!
 //! Wait policy: the page is done when `load` fired for the current main document, no request
-//! is in flight and nothing changed for `settle`; a main document that does not reach `load`
-//! within `navigation_timeout` is snapshotted as it is; every step stops at the deadline
-//! (minus a reserve for the snapshots). A page stuck in script is stopped with
+//! it waits for is in flight and there was no network activity for `settle` (the recorder's
+//! accounting: streams, beacons and prefetches are not waited for, and requests refused inside
+//! the browser are no activity); a main document that does not reach `load` within
+//! `navigation_timeout` is snapshotted as it is; every step stops at the deadline (minus a
+//! reserve for the snapshots). Response bodies are read while the page settles
+//! ([`BodyReader`]), and the calls made one after the other go over the tab's own connection
+//! ([`Link`]). A page stuck in script is stopped with
 //! `Runtime.terminateExecution` before its DOM is read again. A hung call marks the browser
 //! failed so the pool replaces it; the page keeps whatever was read before.
 
@@ -17,7 +21,9 @@ use headless_chrome::Tab;
 use headless_chrome::protocol::cdp::{Network, Page, Runtime};
 use serde_json::{Value, json};
 
+use crate::bodies::{BodyReader, PARALLEL_READS, capped};
 use crate::calls::{CallError, call, method};
+use crate::link::Link;
 use crate::page::{
     Body, Download, MainDocument, NavKind, NavStep, PageRequest, PageResult, Resource,
     ResourceKind, Screenshot,
@@ -61,9 +67,14 @@ const STEADY_JS: &str = r#"(async function () {
 
 /// One tab's capture context.
 pub(crate) struct Driver<'a> {
+    /// The tab, on `headless_chrome`'s connection (network events, bodies, certificates).
     pub tab: &'a Arc<Tab>,
+    /// The driver's own connection to the same tab, for the calls made one after the other.
+    pub link: &'a Link,
     pub state: &'a Arc<Mutex<PageState>>,
     pub downloads_dir: &'a Path,
+    /// The `User-Agent` the tab was last told to send.
+    pub user_agent: &'a Mutex<Option<String>>,
     pub viewport: (u32, u32),
     /// Closes windows the page opened; returns how many.
     pub close_popups: &'a dyn Fn() -> u32,
@@ -84,15 +95,14 @@ impl Driver<'_> {
         };
         self.state.lock().expect("page state").start(req.max_assets);
 
-        let ua = method::<Network::SetUserAgentOverride>(json!({"userAgent": req.user_agent}));
-        if let Err(e) = call(self.tab, Duration::from_secs(3), ua) {
+        if let Err(e) = self.set_user_agent(&req.user_agent) {
             return self.failed(out, e);
         }
         let navigate = method::<Page::Navigate>(json!({"url": req.url}));
         let limit = remaining(wait_until)
             .min(req.navigation_timeout)
             .max(Duration::from_secs(1));
-        match call(self.tab, limit, navigate) {
+        match self.link.call(limit, navigate) {
             Ok(answer) => {
                 if let Some(text) = answer.error_text.filter(|t| !t.is_empty()) {
                     out.error = Some(format!("navigation failed: {text}"));
@@ -103,11 +113,12 @@ impl Driver<'_> {
         }
 
         let navigated = started.elapsed();
-        self.wait(req, started, wait_until, &mut out);
+        let mut bodies = BodyReader::new(self.tab, PARALLEL_READS);
+        self.wait(req, started, wait_until, &mut bodies, &mut out);
         let settled = started.elapsed();
-        self.snapshot(req, deadline, &mut out);
+        self.snapshot(req, deadline, &mut bodies, &mut out);
         let shot = started.elapsed();
-        self.collect(req, deadline, &mut out);
+        self.collect(req, deadline, &mut bodies, &mut out);
         tracing::debug!(
             url = %req.url,
             navigate_ms = navigated.as_millis() as u64,
@@ -120,7 +131,7 @@ impl Driver<'_> {
 
         // Stop the page (timers, dialogs, hanging requests) before the tab is reused.
         let blank = method::<Page::Navigate>(json!({"url": "about:blank"}));
-        if let Err(e) = call(self.tab, Duration::from_secs(3), blank) {
+        if let Err(e) = self.link.call(Duration::from_secs(3), blank) {
             out.browser_failed = true;
             out.error.get_or_insert(format!("tab did not stop: {e}"));
         }
@@ -130,6 +141,18 @@ impl Driver<'_> {
         out
     }
 
+    /// Sets the `User-Agent` when it differs from the one the tab already sends.
+    fn set_user_agent(&self, user_agent: &str) -> Result<(), CallError> {
+        let mut current = self.user_agent.lock().expect("user agent");
+        if current.as_deref() == Some(user_agent) {
+            return Ok(());
+        }
+        let ua = method::<Network::SetUserAgentOverride>(json!({"userAgent": user_agent}));
+        call(self.tab, Duration::from_secs(3), ua)?;
+        *current = Some(user_agent.to_owned());
+        Ok(())
+    }
+
     fn failed(&self, mut out: PageResult, e: CallError) -> PageResult {
         out.error = Some(format!("browser: {e}"));
         out.browser_failed = true;
@@ -137,40 +160,76 @@ impl Driver<'_> {
         out
     }
 
-    /// Waits for the page to settle, a navigation timeout, or the deadline.
-    fn wait(&self, req: &PageRequest, started: Instant, until: Instant, out: &mut PageResult) {
-        loop {
+    /// Waits for the page to settle, a navigation timeout, or the deadline, reading the
+    /// bodies of finished requests meanwhile.
+    fn wait(
+        &self,
+        req: &PageRequest,
+        started: Instant,
+        until: Instant,
+        bodies: &mut BodyReader,
+        out: &mut PageResult,
+    ) {
+        let ended = loop {
             out.popups_closed += (self.close_popups)();
             let now = Instant::now();
             if now >= until {
                 out.timed_out = true;
-                return;
+                break "deadline";
             }
             let s = self.state.lock().expect("page state");
             let quiet = s.in_flight.is_empty() && now - s.last_change >= req.settle;
             let failed_nav = s.chain.last().is_some_and(|h| h.error.is_some());
             let downloading = s.downloads.iter().any(|d| !d.done && !d.canceled);
             if !downloading && quiet && (s.loaded || failed_nav) {
-                return;
+                break "quiet";
             }
             let stuck = !s.loaded && now - s.last_change.max(started) >= req.navigation_timeout;
             if stuck && !downloading {
                 out.timed_out = true;
-                return;
+                break "no load event";
             }
+            let finished: Vec<String> = s
+                .resources
+                .iter()
+                .filter(|r| r.finished && !bodies.asked(&r.request_id))
+                .map(|r| r.request_id.clone())
+                .collect();
             drop(s);
+            for id in &finished {
+                bodies.ask(id, req.max_asset_bytes);
+            }
+            bodies.pump(until);
             std::thread::sleep(POLL);
+        };
+        let s = self.state.lock().expect("page state");
+        if !s.in_flight.is_empty() || ended != "quiet" {
+            let pending: Vec<&str> = s.in_flight.values().take(5).map(String::as_str).collect();
+            tracing::debug!(
+                url = %req.url,
+                ended,
+                loaded = s.loaded,
+                in_flight = s.in_flight.len(),
+                ?pending,
+                "page wait ended"
+            );
         }
     }
 
-    /// Reads DOM, title, final URL and screenshots.
-    fn snapshot(&self, req: &PageRequest, deadline: Instant, out: &mut PageResult) {
+    /// Reads DOM, title, final URL and screenshots (body reads go on meanwhile).
+    fn snapshot(
+        &self,
+        req: &PageRequest,
+        deadline: Instant,
+        bodies: &mut BodyReader,
+        out: &mut PageResult,
+    ) {
         let page = match self.evaluate(SNAPSHOT_JS, false, budget(deadline, 3)) {
             Ok(v) => Ok(v),
             Err(e) if e.is_timeout() => {
                 // A page stuck in script: stop it, then read again.
                 let stop = Runtime::TerminateExecution(None);
-                let _ = call(self.tab, budget(deadline, 2), stop);
+                let _ = self.link.call(budget(deadline, 2), stop);
                 self.evaluate(SNAPSHOT_JS, false, budget(deadline, 2))
             }
             Err(e) => Err(e),
@@ -197,11 +256,16 @@ impl Driver<'_> {
             }
         }
 
+        bodies.pump(deadline);
+
         // Best effort: a page that refuses (no DOM, script stopped) is shot as it is.
         let _ = self.evaluate(STEADY_JS, true, budget(deadline, 2));
         let (width, height) = self.viewport;
         match self.screenshot(None, budget(deadline, SCREENSHOT_LIMIT)) {
-            Ok(png) => out.screenshot = Some(Screenshot { png, width, height }),
+            Ok(png) => {
+                out.screenshot = Some(Screenshot { png, width, height });
+                bodies.pump(deadline);
+            }
             Err(e) => {
                 out.browser_failed |= e.is_timeout();
                 out.error.get_or_insert(format!("no screenshot: {e}"));
@@ -211,7 +275,9 @@ impl Driver<'_> {
         let Some(cap) = req.full_page_max_height else {
             return;
         };
-        let metrics = call(self.tab, budget(deadline, 2), Page::GetLayoutMetrics(None));
+        let metrics = self
+            .link
+            .call(budget(deadline, 2), Page::GetLayoutMetrics(None));
         let Ok(metrics) = metrics else { return };
         let full = (metrics.css_content_size.height.ceil() as u32).min(cap);
         if full <= height {
@@ -228,12 +294,15 @@ impl Driver<'_> {
     }
 
     fn screenshot(&self, clip: Option<Value>, limit: Duration) -> Result<Vec<u8>, CallError> {
-        let mut params = json!({"format": "png", "fromSurface": true});
+        // Fast PNG encoding: larger files, the same pixels (hashes are taken from pixels).
+        let mut params = json!({"format": "png", "fromSurface": true, "optimizeForSpeed": true});
         if let Some(clip) = clip {
             params["clip"] = clip;
             params["captureBeyondViewport"] = json!(true);
         }
-        let shot = call(self.tab, limit, method::<Page::CaptureScreenshot>(params))?;
+        let shot = self
+            .link
+            .call(limit, method::<Page::CaptureScreenshot>(params))?;
         base64::engine::general_purpose::STANDARD
             .decode(shot.data)
             .map_err(|e| CallError::Protocol {
@@ -245,7 +314,7 @@ impl Driver<'_> {
     fn evaluate(&self, js: &str, await_promise: bool, limit: Duration) -> Result<Value, CallError> {
         let params =
             json!({"expression": js, "returnByValue": true, "awaitPromise": await_promise});
-        let answer = call(self.tab, limit, method::<Runtime::Evaluate>(params))?;
+        let answer = self.link.call(limit, method::<Runtime::Evaluate>(params))?;
         if let Some(ex) = answer.exception_details {
             let message = ex.exception.and_then(|e| e.description).unwrap_or(ex.text);
             return Err(CallError::Protocol {
@@ -257,7 +326,13 @@ impl Driver<'_> {
     }
 
     /// Chain, main document, bodies, favicon, downloads, refusals.
-    fn collect(&self, req: &PageRequest, deadline: Instant, out: &mut PageResult) {
+    fn collect(
+        &self,
+        req: &PageRequest,
+        deadline: Instant,
+        bodies: &mut BodyReader,
+        out: &mut PageResult,
+    ) {
         let (chain, last, headers, records, blocked, dialogs, downloads) = {
             let s = self.state.lock().expect("page state");
             (
@@ -289,8 +364,17 @@ impl Driver<'_> {
         out.blocked = blocked;
         out.dialogs = dialogs;
 
+        // Every finished request's body, read in parallel (most were read while waiting).
+        if let Some((id, _)) = &last {
+            bodies.ask(id, req.max_body_bytes);
+        }
+        for r in records.iter().filter(|r| r.finished) {
+            bodies.ask(&r.request_id, req.max_asset_bytes);
+        }
+        bodies.finish(deadline);
+
         if let Some((id, doc)) = last {
-            let body = self.body(&id, req.max_body_bytes, deadline);
+            let body = bodies.take(&id);
             let certificate = self.certificate(&doc.url, deadline);
             out.main = Some(MainDocument {
                 secure: certificate.as_ref().map(|_| doc.secure),
@@ -305,11 +389,7 @@ impl Driver<'_> {
         }
 
         for r in records {
-            let body = if r.finished {
-                self.body(&r.request_id, req.max_asset_bytes, deadline)
-            } else {
-                None
-            };
+            let body = bodies.take(&r.request_id);
             let error = match (&r.error, r.finished || r.status.is_some()) {
                 (Some(e), _) => Some(e.clone()),
                 (None, false) => Some("not finished when the page was captured".to_owned()),
@@ -335,22 +415,6 @@ impl Driver<'_> {
             .iter()
             .map(|d| self.download(d, req.max_body_bytes))
             .collect();
-    }
-
-    fn body(&self, request_id: &str, cap: usize, deadline: Instant) -> Option<Body> {
-        if Instant::now() >= deadline {
-            return None;
-        }
-        let get = method::<Network::GetResponseBody>(json!({"requestId": request_id}));
-        let answer = call(self.tab, budget(deadline, 2), get).ok()?;
-        let bytes = if answer.base_64_encoded {
-            base64::engine::general_purpose::STANDARD
-                .decode(answer.body)
-                .ok()?
-        } else {
-            answer.body.into_bytes()
-        };
-        Some(capped(bytes, cap))
     }
 
     /// The leaf certificate (DER) served for an `https` URL's origin, when Chromium has it.
@@ -461,12 +525,6 @@ fn default_icon(page: &str) -> Option<String> {
         .map(String::from)
 }
 
-fn capped(mut bytes: Vec<u8>, cap: usize) -> Body {
-    let truncated = bytes.len() > cap;
-    bytes.truncate(cap);
-    Body { bytes, truncated }
-}
-
 fn read_capped(path: &Path, cap: usize) -> std::io::Result<Body> {
     use std::io::Read;
     let mut bytes = Vec::new();
@@ -498,12 +556,5 @@ mod tests {
         );
         assert_eq!(default_icon("about:blank"), None);
         assert_eq!(default_icon("chrome-error://chromewebdata/"), None);
-    }
-
-    #[test]
-    fn bodies_are_cut_at_the_cap() {
-        let body = capped(vec![1; 10], 4);
-        assert_eq!((body.bytes.len(), body.truncated), (4, true));
-        assert!(!capped(vec![1; 4], 4).truncated);
     }
 }

@@ -11,13 +11,14 @@
 //! throttled, and `Page.captureScreenshot` on it sometimes never answered (one page in 62 per
 //! corpus run, with two tabs per browser).
 
+use std::collections::HashSet;
 use std::ffi::OsStr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use headless_chrome::protocol::cdp::{Emulation, Fetch, Network, Page, Target};
+use headless_chrome::protocol::cdp::{Emulation, Network, Page, Target};
 use headless_chrome::{Browser, LaunchOptions, Tab};
 use serde_json::json;
 
@@ -25,9 +26,10 @@ use crate::BrowserError;
 use crate::calls::{call, method};
 use crate::config::{BrowserConfig, DROPPED_DEFAULT_ARGS};
 use crate::driver::Driver;
-use crate::page::{AllowAll, PageRequest, PageResult, RequestPolicy};
+use crate::link::{Link, SharedPolicy};
+use crate::page::{AllowAll, PageRequest, PageResult};
 use crate::process::kill_tree;
-use crate::recorder::{PageState, interceptor, listener};
+use crate::recorder::{PageState, listener};
 
 /// Runs before any page script: `window.open` opens nothing (the popup blocker is on too).
 const NO_POPUPS_JS: &str = "window.open = function () { return null; };";
@@ -41,6 +43,8 @@ pub(crate) struct Instance {
     retired: AtomicBool,
     killed: AtomicBool,
     last_used: Mutex<Instant>,
+    /// Targets known not to be popups (the workers' own tabs): not asked about again.
+    not_popups: Mutex<HashSet<String>>,
     profile: tempfile::TempDir,
 }
 
@@ -74,6 +78,7 @@ impl Instance {
             retired: AtomicBool::new(false),
             killed: AtomicBool::new(false),
             last_used: Mutex::new(Instant::now()),
+            not_popups: Mutex::new(HashSet::new()),
             profile,
         })
     }
@@ -120,7 +125,8 @@ impl Instance {
         }
     }
 
-    /// Closes page targets the pages opened (popups); returns how many.
+    /// Closes page targets the pages opened (popups); returns how many. Called many times a
+    /// second while pages load: a target is asked about once, and only when it is new.
     fn close_popups(&self, own: &[String]) -> u32 {
         let tabs: Vec<Arc<Tab>> = match self.browser.get_tabs().lock() {
             Ok(tabs) => tabs.iter().cloned().collect(),
@@ -128,15 +134,24 @@ impl Instance {
         };
         let mut closed = 0;
         for tab in tabs {
-            if own.contains(tab.get_target_id()) {
+            let id = tab.get_target_id();
+            let known = self.not_popups.lock().is_ok_and(|k| k.contains(id));
+            if known || own.contains(id) {
                 continue;
             }
-            let opened_by_page = tab.get_target_info().is_ok_and(|i| i.opener_id.is_some());
-            if opened_by_page {
-                let close = method::<Target::CloseTarget>(json!({"targetId": tab.get_target_id()}));
-                if call(&tab, Duration::from_secs(2), close).is_ok() {
-                    closed += 1;
+            let opened_by_page = match tab.get_target_info() {
+                Ok(info) => info.opener_id.is_some(),
+                Err(_) => continue,
+            };
+            if !opened_by_page {
+                if let Ok(mut known) = self.not_popups.lock() {
+                    known.insert(id.clone());
                 }
+                continue;
+            }
+            let close = method::<Target::CloseTarget>(json!({"targetId": id}));
+            if call(&tab, Duration::from_secs(2), close).is_ok() {
+                closed += 1;
             }
         }
         closed
@@ -161,7 +176,10 @@ pub(crate) struct WorkerTab {
     generation: u64,
     tab: Arc<Tab>,
     state: Arc<Mutex<PageState>>,
-    policy: Arc<Mutex<Arc<dyn RequestPolicy>>>,
+    policy: SharedPolicy,
+    /// The driver's own connection to the tab (also answers its paused requests).
+    link: Link,
+    user_agent: Mutex<Option<String>>,
     downloads: PathBuf,
 }
 
@@ -184,20 +202,21 @@ impl WorkerTab {
             .new_tab_with_options(target)
             .map_err(|e| e.to_string())?;
         let state = Arc::new(Mutex::new(PageState::new(tab.get_target_id())));
-        let policy: Arc<Mutex<Arc<dyn RequestPolicy>>> = Arc::new(Mutex::new(Arc::new(AllowAll)));
+        let policy: SharedPolicy = Arc::new(Mutex::new(Arc::new(AllowAll)));
         let downloads = instance.downloads_dir(worker);
         std::fs::create_dir_all(&downloads).map_err(|e| format!("no download folder: {e}"))?;
 
         tab.add_event_listener(Arc::new(listener(state.clone(), Arc::downgrade(&tab))))
             .map_err(|e| e.to_string())?;
-        let intercept = interceptor(state.clone(), policy.clone());
-        tab.enable_request_interception(Arc::new(intercept))
-            .map_err(|e| e.to_string())?;
+        let link = Link::start(
+            &instance.browser.get_ws_url(),
+            tab.get_target_id(),
+            state.clone(),
+            policy.clone(),
+        )?;
 
         let limit = Duration::from_secs(5);
-        let every_request = json!({"patterns": [{"urlPattern": "*", "requestStage": "Request"}]});
         let steps: Vec<Result<(), crate::calls::CallError>> = vec![
-            call(&tab, limit, method::<Fetch::Enable>(every_request)).map(drop),
             call(&tab, limit, method::<Network::Enable>(json!({
                 "maxTotalBufferSize": 64 * 1024 * 1024,
                 "maxResourceBufferSize": 8 * 1024 * 1024
@@ -229,6 +248,8 @@ impl WorkerTab {
             tab,
             state,
             policy,
+            link,
+            user_agent: Mutex::new(None),
             downloads,
         })
     }
@@ -246,8 +267,10 @@ impl WorkerTab {
         let close_popups = || instance.close_popups(&own);
         let driver = Driver {
             tab: &self.tab,
+            link: &self.link,
             state: &self.state,
             downloads_dir: &self.downloads,
+            user_agent: &self.user_agent,
             viewport: (1366, 768),
             close_popups: &close_popups,
         };

@@ -11,10 +11,12 @@
 //! Error policy: a page's failure is data in its [`PageResult`]; only a missing executable
 //! or an impossible setup is a [`BrowserError`].
 
+mod bodies;
 mod calls;
 mod config;
 mod driver;
 mod instance;
+mod link;
 mod page;
 mod pool;
 mod process;

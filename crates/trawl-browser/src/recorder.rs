@@ -1,23 +1,21 @@
 //! What one tab observes while a page loads: CDP events folded into a [`PageState`].
 //!
 //! The listener runs on headless_chrome's per-tab event thread. It only records, except for
-//! two answers that cannot wait for the capture thread: JavaScript dialogs are accepted at
+//! one answer that cannot wait for the capture thread: JavaScript dialogs are accepted at
 //! once (an open dialog blocks the page's main thread and every later CDP call that needs
-//! it), and paused requests are let through or failed by the caller's [`RequestPolicy`].
+//! it). Paused requests are answered elsewhere (`intercept`), which records refusals here.
 //! Events for a page that is no longer being captured are dropped (`active` is false).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Instant;
 
 use headless_chrome::Tab;
-use headless_chrome::browser::tab::RequestPausedDecision;
-use headless_chrome::protocol::cdp::Fetch::{FailRequest, events::RequestPausedEvent};
-use headless_chrome::protocol::cdp::Network::{self, ErrorReason, ResourceType};
+use headless_chrome::protocol::cdp::Network::{self, ResourceType};
 use headless_chrome::protocol::cdp::Page::{ClientNavigationReason, HandleJavaScriptDialog};
 use headless_chrome::protocol::cdp::types::Event;
 
-use crate::page::{NavKind, NavStep, RequestPolicy, ResourceKind};
+use crate::page::{NavKind, NavStep, ResourceKind};
 
 /// A sub-resource seen on the network.
 #[derive(Debug, Clone)]
@@ -69,8 +67,12 @@ pub(crate) struct PageState {
     raw_headers: HashMap<String, String>,
     pub resources: Vec<ResourceRecord>,
     resource_index: HashMap<String, usize>,
-    pub in_flight: HashSet<String>,
-    /// Last time a document request started or the network went quiet.
+    /// Requests the page waits for, started and not yet finished or failed: request id and
+    /// URL. Long-lived kinds (see [`holds_the_page`]) are recorded but not waited for.
+    pub in_flight: HashMap<String, String>,
+    /// Last network activity: a document request started, a request the page waits for
+    /// finished or failed on the network, or `load` fired. Requests refused before they left
+    /// the browser (the policy, CSP, mixed content) are no activity.
     pub last_change: Instant,
     /// `load` fired for the current document.
     pub loaded: bool,
@@ -93,7 +95,7 @@ impl PageState {
             raw_headers: HashMap::new(),
             resources: Vec::new(),
             resource_index: HashMap::new(),
-            in_flight: HashSet::new(),
+            in_flight: HashMap::new(),
             last_change: Instant::now(),
             loaded: false,
             blocked: Vec::new(),
@@ -123,14 +125,16 @@ impl PageState {
             }
             Event::NetworkLoadingFinished(ev) => {
                 let id = &ev.params.request_id;
-                self.settled(id);
+                self.settled(id, true);
                 if let Some(&i) = self.resource_index.get(id) {
                     self.resources[i].finished = true;
                 }
             }
             Event::NetworkLoadingFailed(ev) => {
                 let id = ev.params.request_id.clone();
-                self.settled(&id);
+                let refused = ev.params.blocked_reason.is_some()
+                    || ev.params.error_text.contains("ERR_BLOCKED_BY_CLIENT");
+                self.settled(&id, !refused);
                 let text = ev.params.error_text.clone();
                 if let Some(&i) = self.chain_index.get(&id) {
                     self.chain[i].error.get_or_insert(text.clone());
@@ -171,8 +175,9 @@ impl PageState {
         }
     }
 
-    fn settled(&mut self, id: &str) {
-        if self.in_flight.remove(id) && self.in_flight.is_empty() {
+    /// A request ended; `network` when it went out (rather than being refused in the browser).
+    fn settled(&mut self, id: &str, network: bool) {
+        if self.in_flight.remove(id).is_some() && network {
             self.last_change = Instant::now();
         }
     }
@@ -198,13 +203,15 @@ impl PageState {
             self.chain.push(step(&url, kind));
             self.loaded = false;
             self.last_change = Instant::now();
-            self.in_flight.insert(id);
+            self.in_flight.insert(id, url);
             return;
         }
         if url.starts_with("data:") || url.starts_with("blob:") {
             return;
         }
-        self.in_flight.insert(id.clone());
+        if holds_the_page(p.Type.as_ref()) {
+            self.in_flight.insert(id.clone(), url.clone());
+        }
         if let Some(previous) = &p.redirect_response
             && let Some(&i) = self.resource_index.get(&id)
         {
@@ -291,6 +298,23 @@ fn step(url: &str, kind: NavKind) -> NavStep {
     }
 }
 
+/// Whether the page is not settled while a request of this kind is in flight. Streams
+/// (`EventSource`, WebSocket, media), beacons, reports and prefetches may stay open or
+/// unanswered for as long as the page lives; a browser does not wait for them either.
+fn holds_the_page(kind: Option<&ResourceType>) -> bool {
+    !matches!(
+        kind,
+        Some(
+            ResourceType::EventSource
+                | ResourceType::WebSocket
+                | ResourceType::Media
+                | ResourceType::Ping
+                | ResourceType::CspViolationReport
+                | ResourceType::Prefetch
+        )
+    )
+}
+
 fn resource_kind(kind: Option<&ResourceType>) -> ResourceKind {
     match kind {
         Some(ResourceType::Script) => ResourceKind::Script,
@@ -356,42 +380,6 @@ pub(crate) fn listener(
     }
 }
 
-/// The tab's request interceptor: the policy's refusals fail with `BlockedByClient`.
-pub(crate) fn interceptor(
-    state: Arc<Mutex<PageState>>,
-    policy: Arc<Mutex<Arc<dyn RequestPolicy>>>,
-) -> impl Fn(
-    Arc<headless_chrome::browser::transport::Transport>,
-    headless_chrome::browser::transport::SessionId,
-    RequestPausedEvent,
-) -> RequestPausedDecision
-+ Send
-+ Sync
-+ 'static {
-    move |_transport, _session, event: RequestPausedEvent| {
-        let url = &event.params.request.url;
-        let current = policy.lock().map(|p| p.clone());
-        let verdict = match current {
-            Ok(policy) => policy.check(url),
-            Err(_) => Err("blocked: the capture's policy is unavailable".to_owned()),
-        };
-        match verdict {
-            Ok(()) => RequestPausedDecision::Continue(None),
-            Err(reason) => {
-                if let Ok(mut s) = state.lock()
-                    && s.active
-                {
-                    s.blocked.push((url.clone(), reason));
-                }
-                RequestPausedDecision::Fail(FailRequest {
-                    request_id: event.params.request_id.clone(),
-                    error_reason: ErrorReason::BlockedByClient,
-                })
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -416,6 +404,90 @@ mod tests {
         let headers = Network::Headers(Some(serde_json::json!({"Set-Cookie": "a=1\nb=2"})));
         assert_eq!(object_headers(&headers).len(), 2);
         assert!(object_headers(&Network::Headers(None)).is_empty());
+    }
+
+    fn event(method: &str, params: serde_json::Value) -> Event {
+        let event = serde_json::json!({"method": method, "params": params});
+        serde_json::from_value(event).expect("a valid CDP event")
+    }
+
+    fn sent(id: &str, url: &str, kind: &str) -> Event {
+        let request = serde_json::json!({
+            "url": url, "method": "GET", "headers": {},
+            "initialPriority": "High", "referrerPolicy": "no-referrer"
+        });
+        event(
+            "Network.requestWillBeSent",
+            serde_json::json!({
+                "requestId": id, "loaderId": "L", "documentURL": "http://a.test/",
+                "request": request, "timestamp": 1.0, "wallTime": 1.0,
+                "initiator": {"type": "other"}, "redirectHasExtraInfo": false,
+                "type": kind, "frameId": "F"
+            }),
+        )
+    }
+
+    fn failed(id: &str, error: &str) -> Event {
+        let params = serde_json::json!({
+            "requestId": id, "timestamp": 2.0, "type": "Script", "errorText": error
+        });
+        event("Network.loadingFailed", params)
+    }
+
+    fn finished(id: &str) -> Event {
+        let params = serde_json::json!({"requestId": id, "timestamp": 2.0, "encodedDataLength": 9});
+        event("Network.loadingFinished", params)
+    }
+
+    /// A page being recorded whose last network activity was long ago.
+    fn quiet_page() -> (PageState, Instant) {
+        let mut state = PageState::new("F");
+        state.start(10);
+        let long_ago = Instant::now() - std::time::Duration::from_secs(60);
+        state.last_change = long_ago;
+        (state, long_ago)
+    }
+
+    /// Regression: sub-resources refused by the policy (sample 01 retries its refused beacon
+    /// with a growing delay) kept restarting the quiet period, so the page never settled early.
+    #[test]
+    fn requests_refused_in_the_browser_are_no_network_activity() {
+        let (mut state, long_ago) = quiet_page();
+        state.record(&sent("1", "http://outside.test/log", "XHR"));
+        assert_eq!(state.in_flight.len(), 1, "waited for until it is decided");
+        state.record(&failed("1", "net::ERR_BLOCKED_BY_CLIENT"));
+        assert!(state.in_flight.is_empty());
+        assert_eq!(state.last_change, long_ago);
+        assert_eq!(
+            state.resources[0].error.as_deref(),
+            Some("net::ERR_BLOCKED_BY_CLIENT")
+        );
+
+        state.record(&sent("2", "http://a.test/app.js", "Script"));
+        state.record(&failed("2", "net::ERR_CONNECTION_RESET"));
+        assert!(
+            state.last_change > long_ago,
+            "a network failure is activity"
+        );
+        let (mut state, long_ago) = quiet_page();
+        state.record(&sent("3", "http://a.test/app.js", "Script"));
+        state.record(&finished("3"));
+        assert!(state.in_flight.is_empty() && state.last_change > long_ago);
+        assert!(state.resources[0].finished);
+    }
+
+    #[test]
+    fn long_lived_requests_are_recorded_but_not_waited_for() {
+        let (mut state, long_ago) = quiet_page();
+        state.record(&sent("1", "http://a.test/events", "EventSource"));
+        state.record(&sent("2", "http://a.test/ping", "Ping"));
+        state.record(&sent("3", "http://a.test/clip.mp4", "Media"));
+        assert!(state.in_flight.is_empty(), "{:?}", state.in_flight);
+        assert_eq!(state.last_change, long_ago);
+        assert_eq!(state.resources.len(), 3);
+
+        state.record(&sent("4", "http://a.test/poll", "XHR"));
+        assert_eq!(state.in_flight.len(), 1);
     }
 
     #[test]

@@ -10,10 +10,15 @@ use trawl_browser::{AllowAll, BrowserConfig, BrowserPool, NavKind, PageRequest, 
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 
-/// Serves a few fixed pages on 127.0.0.1 until the test process ends; returns the origin.
+/// The name the test server is reached by: the browser maps it to 127.0.0.1 and refuses every
+/// other name (its resolver rules are sealed), so nothing leaves the machine.
+const HOST: &str = "pool.test";
+
+/// Serves a few fixed pages on 127.0.0.1 until the test process ends; returns the origin
+/// (under [`HOST`]).
 fn serve() -> String {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let origin = format!("http://{}", listener.local_addr().unwrap());
+    let origin = format!("http://{HOST}:{}", listener.local_addr().unwrap().port());
     std::thread::spawn(move || {
         for stream in listener.incoming().flatten() {
             std::thread::spawn(move || {
@@ -79,6 +84,8 @@ fn captures_chain_resources_dom_and_screenshot() {
     let config = BrowserConfig {
         browsers: 1,
         tabs_per_browser: 1,
+        host_map: vec![(HOST.to_owned(), "127.0.0.1".parse().unwrap())],
+        sealed: true,
         ..BrowserConfig::default()
     };
     let pool = BrowserPool::start(config).unwrap();

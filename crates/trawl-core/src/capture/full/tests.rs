@@ -10,7 +10,12 @@ use super::{DEFAULT_CHROMIUM, FullCapturer, FullOptions};
 use crate::blobs::BlobStore;
 use crate::capture::guard::GuardPolicy;
 use crate::capture::model::{AssetType, Capture};
-use crate::lab::{LabOptions, LabServer, PortPolicy};
+use crate::capture::resolve::ResolverMap;
+use crate::lab::{EXPIRED_TLS_HOST, LabOptions, LabServer, PortPolicy};
+
+/// The name the tests reach the lab's hostile routes by. The browser maps it (and the expired
+/// certificate's name) to 127.0.0.1 and refuses every other name, so nothing leaves the machine.
+const LAB_HOST: &str = "lab.test";
 
 fn chromium_present() -> bool {
     let present = Path::new(DEFAULT_CHROMIUM).is_file();
@@ -33,6 +38,7 @@ async fn lab(dir: &Path) -> LabServer {
 }
 
 fn capturer(dir: &Path, timeout: Duration) -> FullCapturer {
+    let names = format!("{LAB_HOST}=127.0.0.1\n{EXPIRED_TLS_HOST}=127.0.0.1\n");
     let options = FullOptions {
         pages: 1,
         timeout_total: timeout,
@@ -40,9 +46,17 @@ fn capturer(dir: &Path, timeout: Duration) -> FullCapturer {
         guard: GuardPolicy {
             allow_private: true,
         },
+        map: ResolverMap::parse_text(&names, "tests").unwrap(),
+        sealed: true,
         ..FullOptions::default()
     };
     FullCapturer::new(options, BlobStore::new(dir.join("blobs"))).unwrap()
+}
+
+/// The base URL of the lab's hostile routes, under [`LAB_HOST`].
+fn hostile_base(lab: &LabServer) -> String {
+    let base = &lab.hostile().unwrap().base_url;
+    base.replacen("127.0.0.1", LAB_HOST, 1)
 }
 
 fn summary(c: &Capture) -> String {
@@ -59,7 +73,7 @@ async fn hostile_pages_end_within_their_cap_and_the_pool_goes_on() {
     }
     let dir = tempfile::tempdir().unwrap();
     let lab = lab(dir.path()).await;
-    let base = lab.hostile().unwrap().base_url.clone();
+    let base = hostile_base(&lab);
     let full = capturer(dir.path(), Duration::from_secs(20));
     let page = |name: &str| Url::parse(&format!("{base}page/{name}")).unwrap();
 
@@ -132,7 +146,7 @@ async fn redirects_are_recorded_hop_by_hop_and_outside_hosts_are_blocked() {
     }
     let dir = tempfile::tempdir().unwrap();
     let lab = lab(dir.path()).await;
-    let base = lab.hostile().unwrap().base_url.clone();
+    let base = hostile_base(&lab);
     let full = capturer(dir.path(), Duration::from_secs(20));
 
     let chain = full
@@ -207,7 +221,11 @@ async fn bad_certificates_are_captured_and_recorded() {
     let full = capturer(dir.path(), Duration::from_secs(20));
     let expired = lab.hostile().unwrap().expired_tls;
 
-    let url = Url::parse(&format!("https://{expired}/__lab/page/ok")).unwrap();
+    let url = format!(
+        "https://{EXPIRED_TLS_HOST}:{}/__lab/page/ok",
+        expired.port()
+    );
+    let url = Url::parse(&url).unwrap();
     let c = full.capture(&url).await;
     assert_eq!(c.http_status, Some(200), "{}", summary(&c));
     assert!(c.screenshot.is_some(), "{}", summary(&c));
