@@ -40,6 +40,12 @@ pub struct ClusterSettings {
     /// Largest Hamming distance of near-duplicate screenshots (at most 3: candidates come from
     /// four 16-bit quarters, which guarantees finding every hash within 3).
     pub phash_max: u32,
+    /// Most targets a weak value (an address, a JARM, a headers hash) may be shared by and
+    /// still link. A weak value on more targets is a hosting provider's, a CDN's or a server
+    /// default's, not a campaign's: treated as generic, it links nothing (it stays a graph
+    /// node). Default 1,000. Without it, pairs of such values chain unrelated sites into one
+    /// giant campaign.
+    pub weak_fanout_max: usize,
 }
 
 impl Default for ClusterSettings {
@@ -48,6 +54,7 @@ impl Default for ClusterSettings {
             tlsh_max: 40,
             require_dom_match: true,
             phash_max: 3,
+            weak_fanout_max: 1000,
         }
     }
 }
@@ -85,6 +92,12 @@ async fn shared_values(
         }
         match kind.matching {
             Matching::Exact => {
+                if kind.strength == Strength::Weak {
+                    let most = settings.weak_fanout_max;
+                    if store::shared_by_more_than(pool, kind.name, &value, t.id, most).await? {
+                        continue;
+                    }
+                }
                 for other in store::targets_with(pool, kind.name, &value, t.id).await? {
                     links.push(Link {
                         other,

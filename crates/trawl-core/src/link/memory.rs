@@ -15,7 +15,7 @@
 //! Evidence comes out as [`Shared`] records naming values by hash; the caller resolves hashes
 //! to text for the members only.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::hash::{DefaultHasher, Hash, Hasher};
 
 use tlsh2::TlshDefault;
@@ -158,6 +158,8 @@ pub struct MemoryClusterer {
     phash: Vec<(u64, u8, u64, Ix)>,
     /// (DOM bucket, target, TLSH digest) for near-duplicate HTML.
     tlsh: Vec<(u64, Ix, Box<str>)>,
+    /// Targets per weak exact value, for [`ClusterSettings::weak_fanout_max`].
+    weak_count: HashMap<(u8, u64), u32>,
 }
 
 impl MemoryClusterer {
@@ -170,6 +172,7 @@ impl MemoryClusterer {
             weak_pairs: Vec::new(),
             phash: Vec::new(),
             tlsh: Vec::new(),
+            weak_count: HashMap::new(),
         }
     }
 
@@ -224,6 +227,11 @@ impl MemoryClusterer {
                 _ => {}
             }
         }
+        weak.sort_unstable();
+        weak.dedup();
+        for w in &weak {
+            *self.weak_count.entry(*w).or_default() += 1;
+        }
         for (i, a) in weak.iter().enumerate() {
             for b in &weak[i + 1..] {
                 if a.0 != b.0 {
@@ -243,6 +251,7 @@ impl MemoryClusterer {
 
     /// Clusters what was added under `constraints`.
     pub fn finish(mut self, constraints: &Constraints) -> Clustering {
+        self.drop_busy_weak_values();
         let mut sets = Sets::new(self.ids.len());
         for &(a, b) in &constraints.apart {
             sets.apart.entry(a).or_default().push(b);
@@ -302,6 +311,24 @@ impl MemoryClusterer {
             shared,
             set_of,
         }
+    }
+
+    /// Leaves out weak values shared by more than `weak_fanout_max` targets (see
+    /// [`ClusterSettings::weak_fanout_max`]).
+    fn drop_busy_weak_values(&mut self) {
+        let most = self.settings.weak_fanout_max;
+        let busy: HashSet<(u8, u64)> = self
+            .weak_count
+            .iter()
+            .filter(|&(_, &n)| n as usize > most)
+            .map(|(w, _)| *w)
+            .collect();
+        if busy.is_empty() {
+            return;
+        }
+        self.weak_pairs
+            .retain(|(_, _, [a, b])| !busy.contains(a) && !busy.contains(b));
+        self.phash.retain(|&(_, k, w, _)| !busy.contains(&(k, w)));
     }
 
     /// Postings of strong values and of weak value pairs with two or more targets.

@@ -124,3 +124,35 @@ fn a_pinned_member_stays_with_the_rest_of_its_old_campaign() {
         vec![vec![1, 2, 3], vec![4]]
     );
 }
+
+#[test]
+fn a_weak_value_on_too_many_targets_links_nothing() {
+    let targets = [
+        target(1, &[("ip", "192.0.2.1"), ("jarm", "j1")]),
+        target(2, &[("ip", "192.0.2.1"), ("jarm", "j1")]),
+        target(3, &[("ip", "192.0.2.1"), ("jarm", "j1")]),
+        target(4, &[("ip", "192.0.2.7"), ("jarm", "j1")]),
+        target(5, &[("ip", "192.0.2.7"), ("jarm", "j1")]),
+    ];
+    let run = |most: usize| {
+        let settings = ClusterSettings {
+            weak_fanout_max: most,
+            ..ClusterSettings::default()
+        };
+        let mut c = MemoryClusterer::new(settings);
+        for t in &targets {
+            c.add(t, &GenericValues::shipped());
+        }
+        let out = c.finish(&Constraints::default());
+        out.sets
+            .iter()
+            .map(|s| s.iter().map(|&ix| out.ids[ix as usize]).collect())
+            .collect::<Vec<Vec<i64>>>()
+    };
+    assert_eq!(run(1000), vec![vec![1, 2, 3], vec![4, 5]]);
+    // j1 is on five targets: with at most four it is a server default and links nothing.
+    assert_eq!(run(4), Vec::<Vec<i64>>::new());
+    // With at most two, j1 (five) and 192.0.2.1 (three) are both busy; 192.0.2.7 alone is a
+    // single weak kind, so nothing links.
+    assert_eq!(run(2), Vec::<Vec<i64>>::new());
+}

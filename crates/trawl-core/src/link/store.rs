@@ -137,6 +137,30 @@ pub async fn targets_with(
     .await
 }
 
+/// Whether more than `most` targets other than `except` carry the value (reads at most
+/// `most + 1` of them).
+pub async fn shared_by_more_than(
+    pool: &PgPool,
+    kind: &str,
+    value: &str,
+    except: i64,
+    most: usize,
+) -> Result<bool, sqlx::Error> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM (SELECT 1 FROM graph_nodes v \
+         JOIN graph_edges e ON e.to_node = v.id AND e.kind = v.kind \
+         JOIN graph_nodes t ON t.id = e.from_node AND t.kind = 'target' \
+         WHERE v.kind = $1 AND v.value = $2 AND t.value <> $3::text LIMIT $4) s",
+    )
+    .bind(kind)
+    .bind(value)
+    .bind(except.to_string())
+    .bind(most as i64 + 1)
+    .fetch_one(pool)
+    .await?;
+    Ok(n as usize > most)
+}
+
 /// Other targets with an HTML TLSH: (id, TLSH, DOM hash); only those with `dom` when given.
 pub async fn tlsh_candidates(
     pool: &PgPool,
