@@ -39,12 +39,20 @@ const LIST_ALERTS: &str = "SELECT r.id, r.name, r.pattern AS text, r.target_fiel
     (SELECT count(*) FROM alerts a WHERE a.alert_rule_id = r.id) AS match_count \
     FROM alert_rules r WHERE ($1::bigint IS NULL OR r.id = $1) ORDER BY r.name, r.id";
 
-const INSERT_REGEX_SIGNATURE: &str = "INSERT INTO signatures (name, pattern, target_field, \
-    source, rule_format) VALUES ($1, $2, $3, 'user', 'regex') RETURNING id";
+/// Insert and update of a regex signature.
+const REGEX_SIGNATURE: (&str, &str) = (
+    "INSERT INTO signatures (name, pattern, target_field, source, rule_format) \
+     VALUES ($1, $2, $3, 'user', 'regex') RETURNING id",
+    "UPDATE signatures SET name = $2, pattern = $3, target_field = $4, rule_format = 'regex', \
+     unsupported = '[]'::jsonb, updated_at = now() WHERE id = $1 RETURNING id",
+);
 
-const UPDATE_REGEX_SIGNATURE: &str = "UPDATE signatures SET name = $2, pattern = $3, \
-    target_field = $4, rule_format = 'regex', unsupported = '[]'::jsonb, updated_at = now() \
-    WHERE id = $1 RETURNING id";
+/// Insert and update of an alert rule.
+const ALERT_RULE: (&str, &str) = (
+    "INSERT INTO alert_rules (name, pattern, target_field) VALUES ($1, $2, $3) RETURNING id",
+    "UPDATE alert_rules SET name = $2, pattern = $3, target_field = $4, updated_at = now() \
+     WHERE id = $1 RETURNING id",
+);
 
 const INSERT_IOK_SIGNATURE: &str = "INSERT INTO signatures (name, pattern, target_field, \
     source, rule_format, \"references\", description, confidence, unsupported) \
@@ -163,10 +171,10 @@ pub async fn save(
             write_iok(&mut tx, id, &rule).await
         }
         (RuleFamily::Signature, Draft::Regex { field, pattern }) => {
-            write_regex(&mut tx, id, name, field, pattern).await
+            write_pattern(&mut tx, REGEX_SIGNATURE, id, name, field, pattern).await
         }
         (RuleFamily::Alert, Draft::Regex { field, pattern }) => {
-            write_alert(&mut tx, id, name, field, pattern).await
+            write_pattern(&mut tx, ALERT_RULE, id, name, field, pattern).await
         }
         (RuleFamily::Yara, Draft::Yara { text, .. }) => write_yara(&mut tx, id, name, text).await,
         _ => unreachable!("compile gives each family its own draft"),
@@ -295,34 +303,6 @@ pub fn primary_field(rule: &IokRule) -> Field {
         .unwrap_or(Field::Html)
 }
 
-async fn write_regex(
-    tx: &mut Transaction<'_, Postgres>,
-    id: Option<i64>,
-    name: &str,
-    field: &str,
-    pattern: &str,
-) -> Result<Option<i64>, sqlx::Error> {
-    match id {
-        None => {
-            sqlx::query_scalar(INSERT_REGEX_SIGNATURE)
-                .bind(name)
-                .bind(pattern)
-                .bind(field)
-                .fetch_optional(&mut **tx)
-                .await
-        }
-        Some(id) => {
-            sqlx::query_scalar(UPDATE_REGEX_SIGNATURE)
-                .bind(id)
-                .bind(name)
-                .bind(pattern)
-                .bind(field)
-                .fetch_optional(&mut **tx)
-                .await
-        }
-    }
-}
-
 async fn write_iok(
     tx: &mut Transaction<'_, Postgres>,
     id: Option<i64>,
@@ -351,23 +331,19 @@ async fn write_iok(
         .await
 }
 
-async fn write_alert(
+/// Inserts (`id` `None`) or updates a rule stored as name, pattern and field, with the
+/// statements of its table (`$1` the id in the update, then name, pattern, field).
+async fn write_pattern(
     tx: &mut Transaction<'_, Postgres>,
+    (insert, update): (&'static str, &'static str),
     id: Option<i64>,
     name: &str,
     field: &str,
     pattern: &str,
 ) -> Result<Option<i64>, sqlx::Error> {
     let query = match id {
-        None => sqlx::query_scalar(
-            "INSERT INTO alert_rules (name, pattern, target_field) VALUES ($1, $2, $3) \
-             RETURNING id",
-        ),
-        Some(id) => sqlx::query_scalar(
-            "UPDATE alert_rules SET name = $2, pattern = $3, target_field = $4, \
-             updated_at = now() WHERE id = $1 RETURNING id",
-        )
-        .bind(id),
+        None => sqlx::query_scalar(insert),
+        Some(id) => sqlx::query_scalar(update).bind(id),
     };
     query
         .bind(name)
