@@ -9,12 +9,11 @@ mod scan_support;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
-use sqlx::PgPool;
 use trawl_core::link::export::{campaigns, render_text};
 use trawl_core::link::{ClusterSettings, link_target, mark_generic, pin, recluster};
 
 use scan_support::corpus::scan_corpus;
-use scan_support::{Env, corpus};
+use scan_support::{Env, corpus, insert_done_target as target};
 
 /// The Yahoo logo shared by 22 and 54 (`groups.json` relations).
 const YAHOO_LOGO: &str = "19b644434cfa9f5d12e1e90a3c2d062aacf27da9ecbe8393df77383ab3c00208";
@@ -140,25 +139,6 @@ async fn corpus_campaigns_match_the_ground_truth() {
     // Back to the default, the same campaigns as when they were built incrementally.
     env.ok(&["campaigns", "recluster"]).await;
     assert_eq!(campaign_samples(&env, &sample_of).await, found);
-}
-
-/// Inserts a DONE target with the given columns (names of `targets`).
-async fn target(pool: &PgPool, url: &str, fields: &[(&str, &str)]) -> i64 {
-    let id: i64 =
-        sqlx::query_scalar("INSERT INTO targets (url, status) VALUES ($1, 'DONE') RETURNING id")
-            .bind(url)
-            .fetch_one(pool)
-            .await
-            .unwrap();
-    for (column, value) in fields {
-        sqlx::query(&format!("UPDATE targets SET {column} = $2 WHERE id = $1"))
-            .bind(id)
-            .bind(value)
-            .execute(pool)
-            .await
-            .unwrap();
-    }
-    id
 }
 
 /// The brand icon that three unrelated kits carry (in the shipped generic list).

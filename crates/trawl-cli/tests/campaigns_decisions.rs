@@ -14,24 +14,11 @@ use trawl_core::link::export::{campaigns, render_text};
 use trawl_core::link::views::{SummaryQuery, SummarySort, campaign_graph, campaign_summaries};
 use trawl_core::link::{ClusterSettings, link_target, recluster};
 
-use scan_support::Env;
+use scan_support::{Env, insert_done_target};
 
-/// Inserts a DONE target with the given `targets` columns.
+/// Inserts a DONE target with the given `targets` columns and links it.
 async fn target(pool: &PgPool, url: &str, fields: &[(&str, &str)]) -> i64 {
-    let id: i64 =
-        sqlx::query_scalar("INSERT INTO targets (url, status) VALUES ($1, 'DONE') RETURNING id")
-            .bind(url)
-            .fetch_one(pool)
-            .await
-            .unwrap();
-    for (column, value) in fields {
-        sqlx::query(&format!("UPDATE targets SET {column} = $2 WHERE id = $1"))
-            .bind(id)
-            .bind(value)
-            .execute(pool)
-            .await
-            .unwrap();
-    }
+    let id = insert_done_target(pool, url, fields).await;
     link_target(pool, &ClusterSettings::default(), id)
         .await
         .unwrap();

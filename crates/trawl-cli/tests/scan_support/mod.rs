@@ -314,3 +314,22 @@ fn unique() -> u64 {
     static NEXT: AtomicU64 = AtomicU64::new(0);
     NEXT.fetch_add(1, Ordering::Relaxed)
 }
+
+/// Inserts a DONE target with the given `targets` columns (name, text value); returns its id.
+pub async fn insert_done_target(pool: &PgPool, url: &str, fields: &[(&str, &str)]) -> i64 {
+    let id: i64 =
+        sqlx::query_scalar("INSERT INTO targets (url, status) VALUES ($1, 'DONE') RETURNING id")
+            .bind(url)
+            .fetch_one(pool)
+            .await
+            .unwrap();
+    for (column, value) in fields {
+        sqlx::query(&format!("UPDATE targets SET {column} = $2 WHERE id = $1"))
+            .bind(id)
+            .bind(value)
+            .execute(pool)
+            .await
+            .unwrap();
+    }
+    id
+}
