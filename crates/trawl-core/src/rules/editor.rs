@@ -217,8 +217,8 @@ fn compile_line(source: &str, fields: &[&'static str]) -> Result<Draft, Vec<Sour
 /// Column offset (0-based, characters) in the pattern and message of a `regex` error.
 ///
 /// The `regex` crate gives a syntax error of a one-line pattern as text: a heading, the
-/// pattern indented by four spaces, carets under the bad part, then `error: …`. Without that layout the error sits at the pattern's
-/// start and keeps its whole text.
+/// pattern indented by four spaces, carets under the bad part, then `error: …`. Without that
+/// layout the error sits at the pattern's start and keeps its whole text.
 fn regex_error(error: &regex::Error) -> (usize, String) {
     let text = error.to_string();
     let lines: Vec<&str> = text.lines().collect();
