@@ -133,7 +133,7 @@ pub async fn graph_slice(pool: &PgPool, query: &GraphQuery) -> Result<GraphSlice
     }
 
     let ids: Vec<i64> = included.iter().copied().collect();
-    edges.extend(redirect_edges(pool, &ids).await?);
+    edges.extend(edges_of_kind_among(pool, &ids, Some("redirect")).await?);
     let nodes = describe_nodes(pool, &ids).await?;
     Ok(GraphSlice {
         nodes,
@@ -141,26 +141,6 @@ pub async fn graph_slice(pool: &PgPool, query: &GraphQuery) -> Result<GraphSlice
         truncated,
         total_nodes: all.len() as i64,
     })
-}
-
-/// Redirect edges whose both ends are among `ids`.
-async fn redirect_edges(pool: &PgPool, ids: &[i64]) -> Result<Vec<SliceEdge>, sqlx::Error> {
-    let rows: Vec<(i64, i64, i64, String)> = sqlx::query_as(
-        "SELECT id, from_node, to_node, kind FROM graph_edges \
-         WHERE kind = 'redirect' AND from_node = ANY($1) AND to_node = ANY($1) ORDER BY id",
-    )
-    .bind(ids)
-    .fetch_all(pool)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, source, target, kind)| SliceEdge {
-            id,
-            source,
-            target,
-            kind,
-        })
-        .collect())
 }
 
 /// (id, kind, value, target URL, campaign, degree, generic) of a node.
@@ -294,11 +274,22 @@ pub async fn unmark_generic(pool: &PgPool, kind: &str, value: &str) -> Result<bo
 
 /// Edges among the nodes `ids` (both ends in the set), by id.
 pub async fn edges_among(pool: &PgPool, ids: &[i64]) -> Result<Vec<SliceEdge>, sqlx::Error> {
+    edges_of_kind_among(pool, ids, None).await
+}
+
+/// Edges among the nodes `ids` (both ends in the set), of `kind` when given, by id.
+async fn edges_of_kind_among(
+    pool: &PgPool,
+    ids: &[i64],
+    kind: Option<&str>,
+) -> Result<Vec<SliceEdge>, sqlx::Error> {
     let rows: Vec<(i64, i64, i64, String)> = sqlx::query_as(
         "SELECT id, from_node, to_node, kind FROM graph_edges \
-         WHERE from_node = ANY($1) AND to_node = ANY($1) ORDER BY id",
+         WHERE from_node = ANY($1) AND to_node = ANY($1) AND ($2::text IS NULL OR kind = $2) \
+         ORDER BY id",
     )
     .bind(ids)
+    .bind(kind)
     .fetch_all(pool)
     .await?;
     Ok(rows
