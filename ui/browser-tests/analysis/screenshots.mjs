@@ -4,33 +4,10 @@
 // plain view names.
 // Usage: node browser-tests/analysis/screenshots.mjs [--no-build]
 
-import { existsSync, mkdirSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { gotoView } from "../harness.mjs";
+import { startShooter } from "../shooter.mjs";
 
-import { gotoView, openApp } from "../harness.mjs";
-import { CHROMIUM, startEnv } from "../serve.mjs";
-
-const here = dirname(fileURLToPath(import.meta.url));
-const outDir = join(here, "..", "..", "..", "docs", "screenshots");
-const VIEWPORT = { width: 1440, height: 900 };
-
-if (!existsSync(CHROMIUM)) {
-  console.log(`SKIP screenshots: ${CHROMIUM} is missing.`);
-  process.exit(0);
-}
-mkdirSync(outDir, { recursive: true });
-const stop = await startEnv({ useDist: process.argv.includes("--no-build") });
-
-/** Opens a fresh app, runs `steps`, and saves the page as mock-`name`.png. */
-async function shoot(name, steps, options = {}) {
-  const { page, context } = await openApp({ viewport: VIEWPORT, ...options });
-  await steps(page);
-  await page.evaluate(() => document.fonts.ready);
-  await page.screenshot({ path: join(outDir, `mock-${name}.png`) });
-  await context.close();
-  console.log(`wrote docs/screenshots/mock-${name}.png`);
-}
+const { shoot, stop } = await startShooter();
 
 try {
   await shoot("campaigns", async (page) => {
