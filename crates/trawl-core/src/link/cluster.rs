@@ -20,10 +20,10 @@ use super::decisions::{DECISION, Decisions};
 use super::generic::{self, GenericValues};
 use super::graph::index_target;
 use super::kinds::{Matching, PivotKind, StoredTarget, Strength, values_of};
-use super::store;
+use super::store::{self, TargetColumn};
 use crate::fingerprint::similarity::tlsh_diff;
 
-pub use super::evidence::{EVIDENCE_PEERS, Evidence, push_evidence};
+pub use super::evidence::{EVIDENCE_PEERS, Evidence, count_unnamed, push_evidence};
 
 /// Arbitrary constant naming the campaign lock (`pg_advisory_xact_lock`).
 pub(crate) const CAMPAIGN_LOCK: i64 = 0x7472_6177_6c63_6d70;
@@ -70,11 +70,52 @@ impl ClusterSettings {
     }
 }
 
+/// Sharers of a value are read in full up to this many; past it, linking reads a summary (see
+/// [`store::Sharers`]) so that a copy of a kit with thousands of members costs no more to link
+/// than a copy of a small one.
+const READ_IN_FULL: usize = 64;
+
 /// One shared value between the target and another.
 pub(crate) struct Link {
     pub(crate) other: i64,
     pub(crate) kind: &'static PivotKind,
     pub(crate) value: String,
+}
+
+/// What a target shares with others.
+#[derive(Default)]
+pub(crate) struct Shared {
+    /// One link per other target and shared value.
+    pub(crate) links: Vec<Link>,
+    /// Sharers of a strong value that no link names: (kind, value as evidence shows it, how
+    /// many). They are in the campaigns the links join; evidence counts them.
+    pub(crate) unnamed: Vec<(&'static PivotKind, String, usize)>,
+}
+
+impl Shared {
+    fn link_all(&mut self, kind: &'static PivotKind, value: &str, others: &[i64]) {
+        for &other in others {
+            self.links.push(Link {
+                other,
+                kind,
+                value: value.to_string(),
+            });
+        }
+    }
+
+    fn count_unnamed(&mut self, kind: &'static PivotKind, value: String, n: usize) {
+        if n > 0 {
+            self.unnamed.push((kind, value, n));
+        }
+    }
+
+    /// Every other target linked so far, ascending.
+    fn others(&self) -> Vec<i64> {
+        let mut ids: Vec<i64> = self.links.iter().map(|l| l.other).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
 }
 
 /// Values of `t` shared with other targets, generic ones left out.
@@ -83,67 +124,141 @@ async fn shared_values(
     settings: &ClusterSettings,
     generic: &GenericValues,
     t: &StoredTarget,
-) -> Result<Vec<Link>, sqlx::Error> {
-    let mut links = Vec::new();
+) -> Result<Shared, sqlx::Error> {
+    let mut shared = Shared::default();
+    let mut near_screenshots = Vec::new();
     for (kind, value) in values_of(t) {
         let library = kind.name == "asset_sha256" && t.library_sha256.contains(&value);
         if kind.strength == Strength::Never || library || generic.contains(kind.name, &value) {
             continue;
         }
-        match kind.matching {
-            Matching::Exact => {
-                if kind.strength == Strength::Weak {
-                    let most = settings.weak_fanout_max;
-                    if store::shared_by_more_than(pool, kind.name, &value, t.id, most).await? {
-                        continue;
-                    }
-                }
-                for other in store::targets_with(pool, kind.name, &value, t.id).await? {
-                    links.push(Link {
-                        other,
-                        kind,
-                        value: value.clone(),
-                    });
+        match (kind.matching, kind.strength) {
+            (Matching::Exact, Strength::Weak) => {
+                let most = settings.weak_fanout_max;
+                let values = [value.clone()];
+                let others = store::node_sharer_ids(pool, kind.name, &values, t.id, most + 1);
+                let mut others = others.await?;
+                // Shared more widely, it is a provider's or a server default's: it links nothing.
+                if others.len() <= most {
+                    others.sort_unstable();
+                    shared.link_all(kind, &value, &others);
                 }
             }
-            Matching::Tlsh => {
-                let dom = t.dom_hash.as_deref().filter(|_| settings.require_dom_match);
-                if settings.require_dom_match && dom.is_none() {
-                    continue;
-                }
-                // Copies of one kit share digests: compare each distinct digest once.
-                let mut diffs: HashMap<String, Option<i32>> = HashMap::new();
-                for (other, tlsh, _) in store::tlsh_candidates(pool, t.id, dom).await? {
-                    let diff = diffs.entry(tlsh);
-                    match *diff.or_insert_with_key(|tlsh| tlsh_diff(&value, tlsh)) {
-                        Some(d) if d <= settings.tlsh_max => links.push(Link {
-                            other,
-                            kind,
-                            value: format!("distance {d}"),
-                        }),
-                        _ => {}
-                    }
-                }
+            (Matching::Exact, _) => {
+                let values = [value.clone()];
+                let sharers = store::node_sharers(pool, kind.name, &values, t.id, READ_IN_FULL);
+                let sharers = sharers.await?;
+                shared.link_all(kind, &value, &sharers.link_to);
+                shared.count_unnamed(kind, value, sharers.count - sharers.link_to.len());
             }
-            Matching::Hamming => {
-                for near in store::phash_candidates(pool, &value).await? {
-                    let close = hamming(&value, &near).is_some_and(|d| d <= settings.phash_max);
-                    if !close || generic.contains(kind.name, &near) {
-                        continue;
-                    }
-                    let d = hamming(&value, &near).unwrap_or_default();
-                    for other in store::targets_with(pool, kind.name, &near, t.id).await? {
-                        links.push(Link {
-                            other,
-                            kind,
-                            value: format!("distance {d}"),
-                        });
-                    }
-                }
-            }
+            (Matching::Tlsh, _) => near_html(pool, settings, t, kind, &value, &mut shared).await?,
+            (Matching::Hamming, _) => near_screenshots.push((kind, value)),
         }
     }
-    Ok(links)
+    // Last, so that a screenshot shared too widely to read is compared with the targets
+    // linked by the other values (a weak value pairs only with another weak one, and the
+    // others are exact).
+    for (kind, value) in near_screenshots {
+        near_screenshot(pool, settings, generic, t, kind, &value, &mut shared).await?;
+    }
+    Ok(shared)
+}
+
+/// Links to the targets with near-duplicate HTML: the digests within `tlsh_max` of `value`
+/// (with the same DOM hash unless the setting is loose), each distinct digest compared once.
+async fn near_html(
+    pool: &PgPool,
+    settings: &ClusterSettings,
+    t: &StoredTarget,
+    kind: &'static PivotKind,
+    value: &str,
+    shared: &mut Shared,
+) -> Result<(), sqlx::Error> {
+    let dom = t.dom_hash.as_deref().filter(|_| settings.require_dom_match);
+    if settings.require_dom_match && dom.is_none() {
+        return Ok(());
+    }
+    // Per distance: the digests at it and how many targets have them.
+    let mut close: BTreeMap<i32, (Vec<String>, usize)> = BTreeMap::new();
+    for (tlsh, n) in store::tlsh_digests(pool, t.id, dom).await? {
+        match tlsh_diff(value, &tlsh) {
+            Some(d) if d <= settings.tlsh_max => {
+                let at = close.entry(d).or_default();
+                at.0.push(tlsh);
+                at.1 += n as usize;
+            }
+            _ => {}
+        }
+    }
+    if close.is_empty() {
+        return Ok(());
+    }
+    let distance: HashMap<&str, i32> = close
+        .iter()
+        .flat_map(|(d, (digests, _))| digests.iter().map(move |x| (x.as_str(), *d)))
+        .collect();
+    let digests: Vec<String> = distance.keys().map(|x| x.to_string()).collect();
+    let sharers = store::tlsh_sharers(pool, t.id, dom, &digests, READ_IN_FULL).await?;
+    let mut named: HashMap<i32, usize> = HashMap::new();
+    let mut found = store::column_of(pool, TargetColumn::HtmlTlsh, &sharers.link_to).await?;
+    found.sort_unstable();
+    for (other, tlsh) in found {
+        if let Some(&d) = distance.get(tlsh.as_str()) {
+            *named.entry(d).or_default() += 1;
+            shared.links.push(Link {
+                other,
+                kind,
+                value: format!("distance {d}"),
+            });
+        }
+    }
+    for (d, (_, n)) in close {
+        let rest = n.saturating_sub(named.get(&d).copied().unwrap_or(0));
+        shared.count_unnamed(kind, format!("distance {d}"), rest);
+    }
+    Ok(())
+}
+
+/// Links to the targets with a near-duplicate screenshot, found through the pHash index. When
+/// more than `weak_fanout_max` targets have one, only those already linked are compared: the
+/// screenshot is weak and needs another weak value, which they would share.
+async fn near_screenshot(
+    pool: &PgPool,
+    settings: &ClusterSettings,
+    generic: &GenericValues,
+    t: &StoredTarget,
+    kind: &'static PivotKind,
+    value: &str,
+    shared: &mut Shared,
+) -> Result<(), sqlx::Error> {
+    let near: Vec<String> = store::phash_candidates(pool, value)
+        .await?
+        .into_iter()
+        .filter(|near| hamming(value, near).is_some_and(|d| d <= settings.phash_max))
+        .filter(|near| !generic.contains(kind.name, near))
+        .collect();
+    if near.is_empty() {
+        return Ok(());
+    }
+    let most = settings.weak_fanout_max;
+    let mut others = store::node_sharer_ids(pool, kind.name, &near, t.id, most + 1).await?;
+    if others.len() > most {
+        others = shared.others();
+    }
+    let mut found = store::column_of(pool, TargetColumn::ScreenshotPhash, &others).await?;
+    found.sort_unstable();
+    for (other, phash) in found {
+        if !near.contains(&phash) {
+            continue;
+        }
+        let d = hamming(value, &phash).unwrap_or_default();
+        shared.links.push(Link {
+            other,
+            kind,
+            value: format!("distance {d}"),
+        });
+    }
+    Ok(())
 }
 
 /// Hamming distance of two 64-bit hex hashes.
@@ -220,22 +335,22 @@ pub async fn link_target(
         return Ok(None);
     };
     index_target(pool, &t).await?;
-    let mut links = shared_values(pool, settings, &generic, &t).await?;
+    let mut shared = shared_values(pool, settings, &generic, &t).await?;
 
     // Targets the analyst keeps together with this one link to it like a strong value.
     let decisions = Decisions::load(pool, Some(&[t.id][..])).await?;
     for (other, origin) in decisions.together_with(t.id) {
-        links.push(Link {
+        shared.links.push(Link {
             other: *other,
             kind: &DECISION,
             value: origin.clone(),
         });
     }
-    let linked = decide(links);
+    let linked = decide(std::mem::take(&mut shared.links));
     if linked.is_empty() {
         return Ok(None);
     }
-    join(pool, &t, linked).await
+    join(pool, &t, linked, &shared.unnamed).await
 }
 
 /// Campaign id of each of `ids` that is a member.
@@ -254,19 +369,19 @@ async fn campaigns_of(
 
 /// Drops the links whose campaign (or the target itself, when in none) holds a member kept
 /// apart from what `t` has joined so far. Campaigns are taken oldest first, then loose targets
-/// by id, starting from `t`'s own campaign.
+/// by id, starting from `t`'s own campaign. Returns whether any link was dropped.
 async fn respect_apart(
     tx: &mut PgConnection,
     t: i64,
     linked: &mut BTreeMap<i64, Vec<Link>>,
-) -> Result<(), sqlx::Error> {
+) -> Result<bool, sqlx::Error> {
     let any: bool = sqlx::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM campaign_decisions WHERE verdict = 'apart')",
     )
     .fetch_one(&mut *tx)
     .await?;
     if !any {
-        return Ok(());
+        return Ok(false);
     }
     let mut ids: Vec<i64> = linked.keys().copied().collect();
     ids.push(t);
@@ -292,7 +407,7 @@ async fn respect_apart(
     .fetch_all(&mut *tx)
     .await?;
     if apart.is_empty() {
-        return Ok(());
+        return Ok(false);
     }
     let apart: HashSet<(i64, i64)> = apart.into_iter().collect();
     let clash = |a: &HashSet<i64>, b: &[i64]| {
@@ -309,6 +424,7 @@ async fn respect_apart(
         .map(|&o| (campaign.get(&o).copied().unwrap_or(i64::MAX), o))
         .collect();
     order.sort_unstable();
+    let before = linked.len();
     for (_, other) in order {
         if joined.contains(&other) {
             continue;
@@ -320,22 +436,24 @@ async fn respect_apart(
             joined.extend(group);
         }
     }
-    Ok(())
+    Ok(linked.len() < before)
 }
 
-/// Puts `t` and the targets it links to in one campaign, with evidence. `None` when the
-/// analyst's decisions leave nothing to join.
+/// Puts `t` and the targets it links to in one campaign, with evidence; `unnamed` counts
+/// sharers no link names. `None` when the analyst's decisions leave nothing to join.
 async fn join(
     pool: &PgPool,
     t: &StoredTarget,
     mut linked: BTreeMap<i64, Vec<Link>>,
+    unnamed: &[(&'static PivotKind, String, usize)],
 ) -> Result<Option<String>, LinkError> {
     let mut tx = pool.begin().await?;
     sqlx::query("SELECT pg_advisory_xact_lock($1)")
         .bind(CAMPAIGN_LOCK)
         .execute(&mut *tx)
         .await?;
-    respect_apart(&mut tx, t.id, &mut linked).await?;
+    // Members kept apart make the unnamed counts unreliable: they are left out then.
+    let kept_apart = respect_apart(&mut tx, t.id, &mut linked).await?;
     if linked.is_empty() {
         return Ok(None);
     }
@@ -386,17 +504,27 @@ async fn join(
         }
     }
     for (member, evidence) in add {
-        let old: Option<serde_json::Value> = sqlx::query_scalar(
-            "SELECT evidence FROM campaign_members WHERE target_id = $1 LIMIT 1",
-        )
-        .bind(member)
-        .fetch_optional(&mut *tx)
-        .await?;
+        // The newcomer's evidence is whole: everything it shares was just read. The others'
+        // grows.
+        let mut old: Option<serde_json::Value> = None;
+        if member != t.id {
+            old = sqlx::query_scalar(
+                "SELECT evidence FROM campaign_members WHERE target_id = $1 LIMIT 1",
+            )
+            .bind(member)
+            .fetch_optional(&mut *tx)
+            .await?;
+        }
         let mut merged: Vec<Evidence> = old
             .and_then(|v| serde_json::from_value(v).ok())
             .unwrap_or_default();
         for (kind, value, with) in evidence {
             push_evidence(&mut merged, &kind, &value, with);
+        }
+        if member == t.id && !kept_apart {
+            for (kind, value, n) in unnamed {
+                count_unnamed(&mut merged, kind.name, value, *n);
+            }
         }
         sqlx::query(
             "INSERT INTO campaign_members (campaign_id, target_id, evidence) \

@@ -74,6 +74,13 @@ pub fn push_evidence(list: &mut Vec<Evidence>, kind: &str, value: &str, with: i6
     }
 }
 
+/// Counts `n` more members sharing (`kind`, `value`) without naming them, on an existing entry.
+pub fn count_unnamed(list: &mut [Evidence], kind: &str, value: &str, n: usize) {
+    if let Some(e) = list.iter_mut().find(|e| e.kind == kind && e.value == value) {
+        e.more += n;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

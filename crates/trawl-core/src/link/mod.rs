@@ -70,11 +70,12 @@ pub async fn pivot(
         "email" | "asset_sha256" | "favicon_sha256" => value.to_ascii_lowercase(),
         _ => value.to_string(),
     };
-    let mut out = Vec::new();
-    for id in store::targets_with(pool, kind, &value, 0).await? {
-        out.push((id, store::target_url(pool, id).await?));
-    }
-    Ok(out)
+    let ids = store::targets_with(pool, kind, &value, 0).await?;
+    let mut urls = store::target_urls(pool, &ids).await?;
+    Ok(ids
+        .into_iter()
+        .filter_map(|id| Some((id, urls.remove(&id)?)))
+        .collect())
 }
 
 /// Pins (or unpins) a target in its campaign so re-clustering never moves it.

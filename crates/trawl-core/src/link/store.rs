@@ -4,6 +4,7 @@
 use serde_json::Value;
 use sqlx::PgPool;
 
+use super::evidence::EVIDENCE_PEERS;
 use super::generic::GenericValues;
 use super::kinds::StoredTarget;
 
@@ -137,44 +138,189 @@ pub async fn targets_with(
     .await
 }
 
-/// Whether more than `most` targets other than `except` carry the value (reads at most
-/// `most + 1` of them).
-pub async fn shared_by_more_than(
-    pool: &PgPool,
-    kind: &str,
-    value: &str,
-    except: i64,
-    most: usize,
-) -> Result<bool, sqlx::Error> {
-    let n: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM (SELECT 1 FROM graph_nodes v \
-         JOIN graph_edges e ON e.to_node = v.id AND e.kind = v.kind \
-         JOIN graph_nodes t ON t.id = e.from_node AND t.kind = 'target' \
-         WHERE v.kind = $1 AND v.value = $2 AND t.value <> $3::text LIMIT $4) s",
-    )
-    .bind(kind)
-    .bind(value)
-    .bind(except.to_string())
-    .bind(most as i64 + 1)
-    .fetch_one(pool)
-    .await?;
-    Ok(n as usize > most)
+/// Targets (other than `except`) carrying any of `values` of `kind`, `$1`–`$3`.
+const NODE_SHARERS: &str = "SELECT t.value::bigint AS id FROM graph_nodes v \
+    JOIN graph_edges e ON e.to_node = v.id AND e.kind = v.kind \
+    JOIN graph_nodes t ON t.id = e.from_node AND t.kind = 'target' \
+    WHERE v.kind = $1 AND v.value = ANY($2) AND t.value <> $3::text";
+
+/// DONE targets (other than `$1`) whose HTML TLSH is one of `$3`, with DOM hash `$2` when the
+/// DOM must match (`DOM_SHARERS`) or with any (`ANY_DOM_SHARERS`). Two statements rather than
+/// `$2 IS NULL OR …`, so that the DOM hash index serves the first.
+const DOM_SHARERS: &str = "SELECT id FROM targets WHERE status = 'DONE' AND id <> $1 \
+    AND dom_hash = $2 AND html_tlsh = ANY($3)";
+const ANY_DOM_SHARERS: &str = "SELECT id FROM targets WHERE status = 'DONE' AND id <> $1 \
+    AND $2::text IS NULL AND html_tlsh = ANY($3)";
+
+/// Who else carries a value, as linking needs it: how many, and the ones to link to.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Sharers {
+    /// Targets carrying the value (other than the one being linked).
+    pub count: usize,
+    /// All of them when they are at most `few`. Otherwise a sample of [`EVIDENCE_PEERS`]
+    /// (named in evidence), one member of each campaign among them and every one in no
+    /// campaign: joining those joins the same campaigns as joining all.
+    pub link_to: Vec<i64>,
 }
 
-/// Other targets with an HTML TLSH: (id, TLSH, DOM hash); only those with `dom` when given.
-pub async fn tlsh_candidates(
+/// One campaign among a value's sharers (`None`: those in no campaign): how many, one member,
+/// and the ids of those in none.
+type SharerGroup = (Option<i64>, i64, i64, Option<Vec<i64>>);
+
+fn summary_sql(sharers: &str) -> String {
+    format!(
+        "WITH s AS ({sharers}) SELECT m.campaign_id, count(*), min(s.id), \
+         array_agg(s.id) FILTER (WHERE m.campaign_id IS NULL) \
+         FROM s LEFT JOIN campaign_members m ON m.target_id = s.id GROUP BY m.campaign_id"
+    )
+}
+
+/// [`Sharers`] from a first read of at most `few + 1` ids and, when there were more, the
+/// campaign groups of all of them.
+fn summarise(mut first: Vec<i64>, groups: Vec<SharerGroup>) -> Sharers {
+    first.sort_unstable();
+    first.dedup();
+    if groups.is_empty() {
+        return Sharers {
+            count: first.len(),
+            link_to: first,
+        };
+    }
+    let mut link_to: Vec<i64> = first.into_iter().take(EVIDENCE_PEERS).collect();
+    let mut count = 0;
+    for (campaign, n, some, loose) in groups {
+        count += n as usize;
+        match campaign {
+            Some(_) => link_to.push(some),
+            None => link_to.extend(loose.unwrap_or_default()),
+        }
+    }
+    link_to.sort_unstable();
+    link_to.dedup();
+    Sharers { count, link_to }
+}
+
+/// At most `limit` targets (other than `except`) carrying any of `values` of `kind` in the
+/// graph, in no particular order.
+pub async fn node_sharer_ids(
+    pool: &PgPool,
+    kind: &str,
+    values: &[String],
+    except: i64,
+    limit: usize,
+) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar(&format!("{NODE_SHARERS} LIMIT $4"))
+        .bind(kind)
+        .bind(values)
+        .bind(except.to_string())
+        .bind(limit as i64)
+        .fetch_all(pool)
+        .await
+}
+
+/// The targets (other than `except`) carrying any of `values` of `kind` in the graph, read in
+/// full only when there are at most `few`.
+pub async fn node_sharers(
+    pool: &PgPool,
+    kind: &str,
+    values: &[String],
+    except: i64,
+    few: usize,
+) -> Result<Sharers, sqlx::Error> {
+    let first = node_sharer_ids(pool, kind, values, except, few + 1).await?;
+    let mut groups = Vec::new();
+    if first.len() > few {
+        groups = sqlx::query_as(&summary_sql(NODE_SHARERS))
+            .bind(kind)
+            .bind(values)
+            .bind(except.to_string())
+            .fetch_all(pool)
+            .await?;
+    }
+    Ok(summarise(first, groups))
+}
+
+/// The DONE targets (other than `except`) whose HTML TLSH is one of `digests`, with DOM hash
+/// `dom` when given; read in full only when there are at most `few`.
+pub async fn tlsh_sharers(
     pool: &PgPool,
     except: i64,
     dom: Option<&str>,
-) -> Result<Vec<(i64, String, Option<String>)>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT id, html_tlsh, dom_hash FROM targets WHERE status = 'DONE' AND id <> $1 \
-         AND html_tlsh IS NOT NULL AND ($2::text IS NULL OR dom_hash = $2) ORDER BY id",
-    )
-    .bind(except)
-    .bind(dom)
-    .fetch_all(pool)
-    .await
+    digests: &[String],
+    few: usize,
+) -> Result<Sharers, sqlx::Error> {
+    let sharers = if dom.is_some() {
+        DOM_SHARERS
+    } else {
+        ANY_DOM_SHARERS
+    };
+    let first: Vec<i64> = sqlx::query_scalar(&format!("{sharers} LIMIT $4"))
+        .bind(except)
+        .bind(dom)
+        .bind(digests)
+        .bind(few as i64 + 1)
+        .fetch_all(pool)
+        .await?;
+    let mut groups = Vec::new();
+    if first.len() > few {
+        groups = sqlx::query_as(&summary_sql(sharers))
+            .bind(except)
+            .bind(dom)
+            .bind(digests)
+            .fetch_all(pool)
+            .await?;
+    }
+    Ok(summarise(first, groups))
+}
+
+/// Distinct HTML TLSH digests of the DONE targets other than `except` (with DOM hash `dom`
+/// when given) and how many targets have each: copies of one kit share digests, so each is
+/// compared once.
+pub async fn tlsh_digests(
+    pool: &PgPool,
+    except: i64,
+    dom: Option<&str>,
+) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    let sql = match dom {
+        Some(_) => {
+            "SELECT html_tlsh, count(*) FROM targets WHERE status = 'DONE' AND id <> $1 \
+             AND html_tlsh IS NOT NULL AND dom_hash = $2 GROUP BY html_tlsh"
+        }
+        None => {
+            "SELECT html_tlsh, count(*) FROM targets WHERE status = 'DONE' AND id <> $1 \
+             AND html_tlsh IS NOT NULL AND $2::text IS NULL GROUP BY html_tlsh"
+        }
+    };
+    sqlx::query_as(sql)
+        .bind(except)
+        .bind(dom)
+        .fetch_all(pool)
+        .await
+}
+
+/// The given column of the targets among `ids` that have it: (id, value).
+pub async fn column_of(
+    pool: &PgPool,
+    column: TargetColumn,
+    ids: &[i64],
+) -> Result<Vec<(i64, String)>, sqlx::Error> {
+    let sql = match column {
+        TargetColumn::HtmlTlsh => {
+            "SELECT id, html_tlsh FROM targets WHERE id = ANY($1) AND html_tlsh IS NOT NULL"
+        }
+        TargetColumn::ScreenshotPhash => {
+            "SELECT id, screenshot_phash FROM targets WHERE id = ANY($1) \
+             AND screenshot_phash IS NOT NULL"
+        }
+    };
+    sqlx::query_as(sql).bind(ids).fetch_all(pool).await
+}
+
+/// Columns [`column_of`] reads.
+#[derive(Clone, Copy, Debug)]
+pub enum TargetColumn {
+    HtmlTlsh,
+    ScreenshotPhash,
 }
 
 /// Screenshot pHash nodes sharing at least one 16-bit quarter with `phash` (multi-index
@@ -192,14 +338,6 @@ pub async fn phash_candidates(pool: &PgPool, phash: &str) -> Result<Vec<String>,
     .bind(q(3))
     .fetch_all(pool)
     .await
-}
-
-/// The URL of a target.
-pub async fn target_url(pool: &PgPool, id: i64) -> Result<String, sqlx::Error> {
-    sqlx::query_scalar("SELECT url FROM targets WHERE id = $1")
-        .bind(id)
-        .fetch_one(pool)
-        .await
 }
 
 /// URLs of the targets among `ids` that exist.
