@@ -126,6 +126,79 @@ async fn a_copy_of_a_big_kit_joins_every_campaign_and_loose_target_sharing_its_v
     recluster(pool, &settings).await.unwrap();
     let full = campaigns(pool, None).await.unwrap();
     assert_eq!(membership(&full), membership(&after));
+
+    // Once a copy has joined, a record vouches for the favicon's 71 carriers: the next copy
+    // joins without reading them all, and its evidence still counts every one.
+    let copy = target(pool, &settings, "http://copy2.test/", &favicon, None).await;
+    assert_eq!(recorded(pool).await, [("favicon_sha256".to_string(), 72)]);
+    let joined = campaigns(pool, None).await.unwrap();
+    assert_eq!(joined.len(), 1);
+    assert_eq!(joined[0].key, oldest);
+    let evidence = &joined[0].members.last().unwrap().evidence;
+    assert_eq!(evidence[0].count(), 71, "{evidence:?}");
+
+    // A split moves members, so records are forgotten; the next copy reads the carriers again
+    // and joins the campaign that keeps the key, not the split-off one.
+    let moved: Vec<String> = sharers[30..60].iter().map(|id| id.to_string()).collect();
+    let mut args = vec!["campaigns", "split", oldest.as_str()];
+    args.extend(moved.iter().map(String::as_str));
+    env.ok(&args).await;
+    assert!(recorded(pool).await.is_empty());
+    let copy3 = target(pool, &settings, "http://copy3.test/", &favicon, None).await;
+    let split = campaigns(pool, None).await.unwrap();
+    let holding = |id: i64| {
+        split
+            .iter()
+            .find(|c| c.members.iter().any(|m| m.target_id == id))
+    };
+    assert_eq!(holding(copy3).unwrap().key, oldest);
+    assert_ne!(holding(sharers[30]).unwrap().key, oldest);
+    assert_eq!(holding(copy).unwrap().key, oldest);
+}
+
+/// Recorded values as (kind, carriers).
+async fn recorded(pool: &PgPool) -> Vec<(String, i64)> {
+    sqlx::query_as(
+        "SELECT n.kind, r.carriers FROM value_campaigns r JOIN graph_nodes n ON n.id = r.node_id \
+         ORDER BY n.kind",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn copies_of_a_widely_shared_layout_join_through_near_html() {
+    let env = Env::new().await;
+    let pool = &env.pool;
+    let settings = ClusterSettings::default();
+    let near = "T1A4F0A7C2E4F5D6C7B8A9E0F1D2C3B4A5968778695A4B3C2D1E0F1A2B3C4D5E6F708192";
+    let other = "T1A4F0A7C2E4F5D6C7B8A9E0F1D2C3B4A5968778695A4B3C2D1E0F1A2B3C4D5E6F708193";
+    let kit = [("dom_hash", "layout"), ("html_tlsh", near)];
+    let mut pages = Vec::new();
+    for i in 0..70 {
+        pages.push(target(pool, &settings, &format!("http://p{i}.test/"), &kit, None).await);
+    }
+    // Past 64 pages, the layout's carriers were read once and then recorded.
+    assert_eq!(recorded(pool).await, [("dom_hash".to_string(), 70)]);
+    let fields = [("dom_hash", "layout"), ("html_tlsh", other)];
+    let copy = target(pool, &settings, "http://copy.test/", &fields, None).await;
+    assert_eq!(recorded(pool).await, [("dom_hash".to_string(), 71)]);
+
+    let found = campaigns(pool, None).await.unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].members.len(), 71);
+    let evidence = &found[0].members.last().unwrap().evidence;
+    assert_eq!(found[0].members.last().unwrap().target_id, copy);
+    let tlsh = evidence.iter().find(|e| e.kind == "html_tlsh").unwrap();
+    assert_eq!(tlsh.count(), 70, "{evidence:?}");
+    assert!(tlsh.value.starts_with("distance "), "{tlsh:?}");
+
+    recluster(pool, &settings).await.unwrap();
+    assert_eq!(
+        membership(&campaigns(pool, None).await.unwrap()),
+        membership(&found)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

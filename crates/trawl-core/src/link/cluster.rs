@@ -20,7 +20,7 @@ use super::decisions::{DECISION, Decisions};
 use super::generic::{self, GenericValues};
 use super::graph::index_target;
 use super::kinds::{Matching, PivotKind, StoredTarget, Strength, values_of};
-use super::store::{self, TargetColumn};
+use super::store::{self, TargetColumn, ValueRecord};
 use crate::fingerprint::similarity::tlsh_diff;
 
 pub use super::evidence::{EVIDENCE_PEERS, Evidence, count_unnamed, push_evidence};
@@ -90,6 +90,9 @@ pub(crate) struct Shared {
     /// Sharers of a strong value that no link names: (kind, value as evidence shows it, how
     /// many). They are in the campaigns the links join; evidence counts them.
     pub(crate) unnamed: Vec<(&'static PivotKind, String, usize)>,
+    /// Widely shared values whose every carrier is in the campaign the target joins, once it
+    /// has joined (recorded then; see [`store::record_value_campaign`]).
+    pub(crate) records: Vec<ValueRecord>,
 }
 
 impl Shared {
@@ -148,6 +151,7 @@ async fn shared_values(
                 let values = [value.clone()];
                 let sharers = store::node_sharers(pool, kind.name, &values, t.id, READ_IN_FULL);
                 let sharers = sharers.await?;
+                shared.records.extend(sharers.record);
                 shared.link_all(kind, &value, &sharers.link_to);
                 shared.count_unnamed(kind, value, sharers.count - sharers.link_to.len());
             }
@@ -180,7 +184,7 @@ async fn near_html(
     }
     // Per distance: the digests at it and how many targets have them.
     let mut close: BTreeMap<i32, (Vec<String>, usize)> = BTreeMap::new();
-    for (tlsh, n) in store::tlsh_digests(pool, t.id, dom).await? {
+    for (tlsh, n) in store::tlsh_digests(pool, t.id, value, dom).await? {
         match tlsh_diff(value, &tlsh) {
             Some(d) if d <= settings.tlsh_max => {
                 let at = close.entry(d).or_default();
@@ -198,7 +202,30 @@ async fn near_html(
         .flat_map(|(d, (digests, _))| digests.iter().map(move |x| (x.as_str(), *d)))
         .collect();
     let digests: Vec<String> = distance.keys().map(|x| x.to_string()).collect();
-    let sharers = store::tlsh_sharers(pool, t.id, dom, &digests, READ_IN_FULL).await?;
+
+    // A layout shared widely: one campaign may hold every page with it (a record says so),
+    // and then the near ones are among them. When the pages are read instead and turn out to
+    // be in one campaign, that is recorded once this target has joined it.
+    let mut layout = None;
+    if let Some(dom) = dom {
+        layout = store::carriers(pool, "dom_hash", dom).await?;
+    }
+    let layout = layout.filter(|now| now.carriers as usize > READ_IN_FULL + 1);
+    let mut vouched = false;
+    if let Some(now) = layout {
+        vouched = store::recorded_campaign(pool, now).await?.is_some();
+    }
+    let sharers = store::tlsh_sharers(pool, t.id, dom, &digests, READ_IN_FULL, vouched).await?;
+    if let (Some(now), Some(dom)) = (layout, dom) {
+        let values = [dom.to_string()];
+        let one_campaign = vouched
+            || store::node_sharers(pool, "dom_hash", &values, t.id, READ_IN_FULL)
+                .await?
+                .one_campaign;
+        if one_campaign && !sharers.link_to.is_empty() {
+            shared.records.push(now);
+        }
+    }
     let mut named: HashMap<i32, usize> = HashMap::new();
     let mut found = store::column_of(pool, TargetColumn::HtmlTlsh, &sharers.link_to).await?;
     found.sort_unstable();
@@ -350,7 +377,7 @@ pub async fn link_target(
     if linked.is_empty() {
         return Ok(None);
     }
-    join(pool, &t, linked, &shared.unnamed).await
+    join(pool, &t, linked, &shared).await
 }
 
 /// Campaign id of each of `ids` that is a member.
@@ -439,20 +466,22 @@ async fn respect_apart(
     Ok(linked.len() < before)
 }
 
-/// Puts `t` and the targets it links to in one campaign, with evidence; `unnamed` counts
-/// sharers no link names. `None` when the analyst's decisions leave nothing to join.
+/// Puts `t` and the targets it links to in one campaign, with evidence; `shared` counts the
+/// sharers no link names and says which values to record. `None` when the analyst's
+/// decisions leave nothing to join.
 async fn join(
     pool: &PgPool,
     t: &StoredTarget,
     mut linked: BTreeMap<i64, Vec<Link>>,
-    unnamed: &[(&'static PivotKind, String, usize)],
+    shared: &Shared,
 ) -> Result<Option<String>, LinkError> {
     let mut tx = pool.begin().await?;
     sqlx::query("SELECT pg_advisory_xact_lock($1)")
         .bind(CAMPAIGN_LOCK)
         .execute(&mut *tx)
         .await?;
-    // Members kept apart make the unnamed counts unreliable: they are left out then.
+    // Members kept apart make the unnamed counts and the records unreliable: they are left
+    // out then.
     let kept_apart = respect_apart(&mut tx, t.id, &mut linked).await?;
     if linked.is_empty() {
         return Ok(None);
@@ -522,7 +551,7 @@ async fn join(
             push_evidence(&mut merged, &kind, &value, with);
         }
         if member == t.id && !kept_apart {
-            for (kind, value, n) in unnamed {
+            for (kind, value, n) in &shared.unnamed {
                 count_unnamed(&mut merged, kind.name, value, *n);
             }
         }
@@ -536,6 +565,11 @@ async fn join(
         .bind(serde_json::to_value(&merged).unwrap_or_default())
         .execute(&mut *tx)
         .await?;
+    }
+    if !kept_apart {
+        for record in &shared.records {
+            store::record_value_campaign(&mut tx, *record, campaign).await?;
+        }
     }
     sqlx::query("UPDATE campaigns SET updated_at = now() WHERE id = $1")
         .bind(campaign)

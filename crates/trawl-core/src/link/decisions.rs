@@ -16,6 +16,7 @@ use sqlx::{PgConnection, PgPool};
 use super::LinkError;
 use super::cluster::{CAMPAIGN_LOCK, Evidence, fresh_key, push_evidence};
 use super::kinds::{Matching, PivotKind, Strength};
+use super::store;
 
 /// Evidence kind of members joined by a decision rather than by a shared value.
 pub const DECISION_KIND: &str = "decision";
@@ -201,6 +202,7 @@ pub async fn split(pool: &PgPool, key: &str, targets: &[i64]) -> Result<SplitOut
         .bind(CAMPAIGN_LOCK)
         .execute(&mut *tx)
         .await?;
+    store::forget_value_campaigns(&mut tx).await?;
     let (campaign, members) = campaign_rows(&mut tx, key).await?;
     let ids: HashSet<i64> = members.iter().map(|(id, _)| *id).collect();
     if let Some(&stranger) = moved.iter().find(|t| !ids.contains(*t)) {
@@ -279,6 +281,7 @@ pub async fn merge(pool: &PgPool, a: &str, b: &str) -> Result<String, LinkError>
         .bind(CAMPAIGN_LOCK)
         .execute(&mut *tx)
         .await?;
+    store::forget_value_campaigns(&mut tx).await?;
     let (id_a, members_a) = campaign_rows(&mut tx, a).await?;
     let (id_b, members_b) = campaign_rows(&mut tx, b).await?;
     let ((keep, keep_key, kept), (gone, gone_members)) = if id_a < id_b {

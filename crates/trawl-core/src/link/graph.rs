@@ -5,6 +5,8 @@
 //! stage is idempotent. Analysis (components, neighbourhoods, shortest links) lives in
 //! [`super::analysis`].
 
+use std::collections::{BTreeSet, HashMap};
+
 use sqlx::PgPool;
 
 use super::kinds::{StoredTarget, values_of};
@@ -12,55 +14,65 @@ use super::kinds::{StoredTarget, values_of};
 /// Edge kind between the domains of consecutive redirect hops.
 pub const REDIRECT_EDGE: &str = "redirects_to";
 
-async fn node(tx: &mut sqlx::PgConnection, kind: &str, value: &str) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
-        "INSERT INTO graph_nodes (kind, value) VALUES ($1, $2) \
-         ON CONFLICT (kind, value) DO UPDATE SET kind = EXCLUDED.kind RETURNING id",
-    )
-    .bind(kind)
-    .bind(value)
-    .fetch_one(tx)
-    .await
-}
-
-async fn edge(
-    tx: &mut sqlx::PgConnection,
-    from: i64,
-    to: i64,
-    kind: &str,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO graph_edges (from_node, to_node, kind) VALUES ($1, $2, $3) \
-         ON CONFLICT DO NOTHING",
-    )
-    .bind(from)
-    .bind(to)
-    .bind(kind)
-    .execute(tx)
-    .await?;
-    Ok(())
-}
-
 /// Writes the target's node, its value nodes and edges, and its redirect edges (in one
-/// transaction; the target's old edges are replaced).
+/// transaction; the target's old edges are replaced). Nodes are written in one statement, in
+/// (kind, value) order so that concurrent writers lock them in the same order, and edges in
+/// another.
 pub async fn index_target(pool: &PgPool, target: &StoredTarget) -> Result<(), sqlx::Error> {
+    let me_key = ("target", target.id.to_string());
+    let values: Vec<(&str, String)> = values_of(target)
+        .into_iter()
+        .map(|(kind, value)| (kind.name, value))
+        .collect();
+    let hops: Vec<(&str, String)> = target
+        .chain_hosts
+        .iter()
+        .map(|host| ("domain", host.clone()))
+        .collect();
+    let keys: BTreeSet<&(&str, String)> = values
+        .iter()
+        .chain(&hops)
+        .chain(std::iter::once(&me_key))
+        .collect();
+    let (kinds, texts): (Vec<&str>, Vec<&str>) = keys.iter().map(|(k, v)| (*k, v.as_str())).unzip();
+
     let mut tx = pool.begin().await?;
-    let me = node(&mut tx, "target", &target.id.to_string()).await?;
+    let rows: Vec<(i64, String, String)> = sqlx::query_as(
+        "INSERT INTO graph_nodes (kind, value) \
+         SELECT * FROM unnest($1::text[], $2::text[]) ORDER BY 1, 2 \
+         ON CONFLICT (kind, value) DO UPDATE SET kind = EXCLUDED.kind RETURNING id, kind, value",
+    )
+    .bind(&kinds)
+    .bind(&texts)
+    .fetch_all(&mut *tx)
+    .await?;
+    let id: HashMap<(String, String), i64> =
+        rows.into_iter().map(|(id, k, v)| ((k, v), id)).collect();
+    let id_of = |(kind, value): &(&str, String)| id[&(kind.to_string(), value.clone())];
+    let me = id_of(&me_key);
+
+    // Edges: the target to each value; redirect hops, domain to next domain.
+    let mut edges: BTreeSet<(i64, i64, &str)> =
+        values.iter().map(|key| (me, id_of(key), key.0)).collect();
+    for pair in hops.windows(2) {
+        edges.insert((id_of(&pair[0]), id_of(&pair[1]), REDIRECT_EDGE));
+    }
+    let from: Vec<i64> = edges.iter().map(|e| e.0).collect();
+    let to: Vec<i64> = edges.iter().map(|e| e.1).collect();
+    let kind: Vec<&str> = edges.iter().map(|e| e.2).collect();
     sqlx::query("DELETE FROM graph_edges WHERE from_node = $1")
         .bind(me)
         .execute(&mut *tx)
         .await?;
-    for (kind, value) in values_of(target) {
-        let to = node(&mut tx, kind.name, &value).await?;
-        edge(&mut tx, me, to, kind.name).await?;
-    }
-
-    // Redirect hops: domain → next domain.
-    for pair in target.chain_hosts.windows(2) {
-        let from = node(&mut tx, "domain", &pair[0]).await?;
-        let to = node(&mut tx, "domain", &pair[1]).await?;
-        edge(&mut tx, from, to, REDIRECT_EDGE).await?;
-    }
+    sqlx::query(
+        "INSERT INTO graph_edges (from_node, to_node, kind) \
+         SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[]) ON CONFLICT DO NOTHING",
+    )
+    .bind(&from)
+    .bind(&to)
+    .bind(&kind)
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await
 }
 

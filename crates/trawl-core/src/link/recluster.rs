@@ -375,6 +375,7 @@ async fn write(
         .bind(CAMPAIGN_LOCK)
         .execute(&mut *tx)
         .await?;
+    store::forget_value_campaigns(&mut tx).await?;
 
     // Old campaigns by member, pinned members' campaigns ranked first, then oldest.
     let mut old_of: HashMap<i64, Vec<(bool, usize)>> = HashMap::new();
@@ -499,6 +500,9 @@ impl MemberBatch {
 /// replays incremental clustering over every DONE target in id order, re-indexing the graph.
 /// Slow (several queries per target); [`recluster`] is the one to use.
 pub async fn relink_all(pool: &PgPool, settings: &ClusterSettings) -> Result<i64, LinkError> {
+    sqlx::query("DELETE FROM value_campaigns")
+        .execute(pool)
+        .await?;
     sqlx::query("DELETE FROM campaign_members WHERE NOT pinned")
         .execute(pool)
         .await?;

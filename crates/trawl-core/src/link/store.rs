@@ -2,7 +2,7 @@
 //! Errors are plain `sqlx::Error`; callers wrap them in [`super::LinkError`].
 
 use serde_json::Value;
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 
 use super::evidence::EVIDENCE_PEERS;
 use super::generic::GenericValues;
@@ -159,8 +159,83 @@ pub struct Sharers {
     pub count: usize,
     /// All of them when they are at most `few`. Otherwise a sample of [`EVIDENCE_PEERS`]
     /// (named in evidence), one member of each campaign among them and every one in no
-    /// campaign: joining those joins the same campaigns as joining all.
+    /// campaign: joining those joins the same campaigns as joining all. When a record says
+    /// one campaign holds them all, the sample alone.
     pub link_to: Vec<i64>,
+    /// For a widely shared value: what to record once the target has joined the campaign of
+    /// every carrier (see [`record_value_campaign`]).
+    pub record: Option<ValueRecord>,
+    /// The carriers were in exactly one campaign, none outside it.
+    pub one_campaign: bool,
+}
+
+/// A graph value node and how many targets carried it, the one being linked included.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ValueRecord {
+    /// `graph_nodes.id` of the value.
+    pub node: i64,
+    /// Its carriers.
+    pub carriers: i64,
+}
+
+/// The value node of (`kind`, `value`) and how many targets carry it (counted from the
+/// `(to_node, kind)` index).
+pub async fn carriers(
+    pool: &PgPool,
+    kind: &str,
+    value: &str,
+) -> Result<Option<ValueRecord>, sqlx::Error> {
+    let row: Option<(i64, i64)> = sqlx::query_as(
+        "SELECT v.id, (SELECT count(*) FROM graph_edges e WHERE e.to_node = v.id \
+         AND e.kind = v.kind) FROM graph_nodes v WHERE v.kind = $1 AND v.value = $2",
+    )
+    .bind(kind)
+    .bind(value)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|(node, carriers)| ValueRecord { node, carriers }))
+}
+
+/// The campaign that holds every carrier of `now`'s value, if a record says so and nothing
+/// has changed since but the one target being linked.
+pub async fn recorded_campaign(
+    pool: &PgPool,
+    now: ValueRecord,
+) -> Result<Option<i64>, sqlx::Error> {
+    let row: Option<(i64, i64)> =
+        sqlx::query_as("SELECT campaign_id, carriers FROM value_campaigns WHERE node_id = $1")
+            .bind(now.node)
+            .fetch_optional(pool)
+            .await?;
+    Ok(row.and_then(|(campaign, carriers)| (carriers + 1 == now.carriers).then_some(campaign)))
+}
+
+/// Records that `campaign` holds every carrier of the value.
+pub async fn record_value_campaign(
+    tx: &mut PgConnection,
+    record: ValueRecord,
+    campaign: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO value_campaigns (node_id, campaign_id, carriers) VALUES ($1, $2, $3) \
+         ON CONFLICT (node_id) DO UPDATE SET campaign_id = EXCLUDED.campaign_id, \
+         carriers = EXCLUDED.carriers",
+    )
+    .bind(record.node)
+    .bind(campaign)
+    .bind(record.carriers)
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
+/// Forgets every record of [`record_value_campaign`]: for writers that move members between
+/// campaigns (splits, merges, re-clustering), inside their transaction.
+pub async fn forget_value_campaigns(tx: &mut PgConnection) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM value_campaigns")
+        .execute(tx)
+        .await?;
+    Ok(())
 }
 
 /// One campaign among a value's sharers (`None`: those in no campaign): how many, one member,
@@ -184,8 +259,10 @@ fn summarise(mut first: Vec<i64>, groups: Vec<SharerGroup>) -> Sharers {
         return Sharers {
             count: first.len(),
             link_to: first,
+            ..Sharers::default()
         };
     }
+    let one_campaign = matches!(groups.as_slice(), [(Some(_), ..)]);
     let mut link_to: Vec<i64> = first.into_iter().take(EVIDENCE_PEERS).collect();
     let mut count = 0;
     for (campaign, n, some, loose) in groups {
@@ -197,7 +274,25 @@ fn summarise(mut first: Vec<i64>, groups: Vec<SharerGroup>) -> Sharers {
     }
     link_to.sort_unstable();
     link_to.dedup();
-    Sharers { count, link_to }
+    Sharers {
+        count,
+        link_to,
+        record: None,
+        one_campaign,
+    }
+}
+
+/// [`Sharers`] of a value a record vouches for: a sample of the carriers, all in one campaign.
+fn vouched(mut first: Vec<i64>, now: ValueRecord) -> Sharers {
+    first.sort_unstable();
+    first.dedup();
+    first.truncate(EVIDENCE_PEERS);
+    Sharers {
+        count: now.carriers as usize - 1,
+        link_to: first,
+        record: Some(now),
+        one_campaign: true,
+    }
 }
 
 /// At most `limit` targets (other than `except`) carrying any of `values` of `kind` in the
@@ -228,26 +323,41 @@ pub async fn node_sharers(
     few: usize,
 ) -> Result<Sharers, sqlx::Error> {
     let first = node_sharer_ids(pool, kind, values, except, few + 1).await?;
-    let mut groups = Vec::new();
-    if first.len() > few {
-        groups = sqlx::query_as(&summary_sql(NODE_SHARERS))
-            .bind(kind)
-            .bind(values)
-            .bind(except.to_string())
-            .fetch_all(pool)
-            .await?;
+    if first.len() <= few {
+        return Ok(summarise(first, Vec::new()));
     }
-    Ok(summarise(first, groups))
+    // Widely shared: a record may vouch for one value's carriers; otherwise all are read.
+    let mut record = None;
+    if let [value] = values {
+        record = carriers(pool, kind, value).await?;
+    }
+    if let Some(now) = record
+        && recorded_campaign(pool, now).await?.is_some()
+    {
+        return Ok(vouched(first, now));
+    }
+    let groups = sqlx::query_as(&summary_sql(NODE_SHARERS))
+        .bind(kind)
+        .bind(values)
+        .bind(except.to_string())
+        .fetch_all(pool)
+        .await?;
+    Ok(Sharers {
+        record,
+        ..summarise(first, groups)
+    })
 }
 
 /// The DONE targets (other than `except`) whose HTML TLSH is one of `digests`, with DOM hash
-/// `dom` when given; read in full only when there are at most `few`.
+/// `dom` when given; read in full only when there are at most `few`. `vouched`: a record says
+/// one campaign holds every target with `dom`, so a sample is enough (its count is left 0).
 pub async fn tlsh_sharers(
     pool: &PgPool,
     except: i64,
     dom: Option<&str>,
     digests: &[String],
     few: usize,
+    vouched: bool,
 ) -> Result<Sharers, sqlx::Error> {
     let sharers = if dom.is_some() {
         DOM_SHARERS
@@ -261,41 +371,61 @@ pub async fn tlsh_sharers(
         .bind(few as i64 + 1)
         .fetch_all(pool)
         .await?;
-    let mut groups = Vec::new();
-    if first.len() > few {
-        groups = sqlx::query_as(&summary_sql(sharers))
-            .bind(except)
-            .bind(dom)
-            .bind(digests)
-            .fetch_all(pool)
-            .await?;
+    if first.len() <= few {
+        return Ok(summarise(first, Vec::new()));
     }
+    if vouched {
+        let mut link_to = first;
+        link_to.sort_unstable();
+        link_to.truncate(EVIDENCE_PEERS);
+        return Ok(Sharers {
+            link_to,
+            one_campaign: true,
+            ..Sharers::default()
+        });
+    }
+    let groups = sqlx::query_as(&summary_sql(sharers))
+        .bind(except)
+        .bind(dom)
+        .bind(digests)
+        .fetch_all(pool)
+        .await?;
     Ok(summarise(first, groups))
 }
 
-/// Distinct HTML TLSH digests of the DONE targets other than `except` (with DOM hash `dom`
-/// when given) and how many targets have each: copies of one kit share digests, so each is
-/// compared once.
+/// Distinct HTML TLSH digests of the DONE targets other than `t` (with DOM hash `dom` when
+/// given) and how many targets have each: copies of one kit share digests, so each is
+/// compared once. With a DOM hash, counted from the `(dom_hash, html_tlsh)` index; `t`
+/// (DONE, with digest `own`) is then taken off its digest's count.
 pub async fn tlsh_digests(
     pool: &PgPool,
-    except: i64,
+    t: i64,
+    own: &str,
     dom: Option<&str>,
 ) -> Result<Vec<(String, i64)>, sqlx::Error> {
-    let sql = match dom {
-        Some(_) => {
+    let Some(dom) = dom else {
+        return sqlx::query_as(
             "SELECT html_tlsh, count(*) FROM targets WHERE status = 'DONE' AND id <> $1 \
-             AND html_tlsh IS NOT NULL AND dom_hash = $2 GROUP BY html_tlsh"
-        }
-        None => {
-            "SELECT html_tlsh, count(*) FROM targets WHERE status = 'DONE' AND id <> $1 \
-             AND html_tlsh IS NOT NULL AND $2::text IS NULL GROUP BY html_tlsh"
-        }
-    };
-    sqlx::query_as(sql)
-        .bind(except)
-        .bind(dom)
+             AND html_tlsh IS NOT NULL GROUP BY html_tlsh",
+        )
+        .bind(t)
         .fetch_all(pool)
-        .await
+        .await;
+    };
+    let mut rows: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT html_tlsh, count(*) FROM targets WHERE dom_hash = $1 AND status = 'DONE' \
+         AND html_tlsh IS NOT NULL GROUP BY html_tlsh",
+    )
+    .bind(dom)
+    .fetch_all(pool)
+    .await?;
+    for row in &mut rows {
+        if row.0 == own {
+            row.1 -= 1;
+        }
+    }
+    rows.retain(|row| row.1 > 0);
+    Ok(rows)
 }
 
 /// The given column of the targets among `ids` that have it: (id, value).
