@@ -258,16 +258,19 @@ async fn main() {
         for sql in GRAPH {
             exec(pool, sql).await;
         }
-        // As autovacuum leaves a settled database: statistics and visibility maps current.
-        exec(pool, "VACUUM ANALYZE").await;
     }
+    // Settled as autovacuum leaves a database after bulk writes (re-clustering rewrites every
+    // membership): statistics and visibility maps current.
+    exec(pool, "VACUUM ANALYZE").await;
     println!(
-        "\ngraph rows for incremental lookups built in {:.1} s",
+        "\ngraph rows for incremental lookups built and the database vacuumed in {:.1} s",
         t.elapsed().as_secs_f64()
     );
+    println!("(the first add of each kind may read every carrier of a value and record its");
+    println!(" campaign; the later ones trust the record: mean and max are of the later ones)");
     println!(
-        "{:<28} {:>8} {:>8} {:>8} {:>16}",
-        "add one target like", "mean_ms", "max_ms", "adds", "vs recluster/tgt"
+        "{:<28} {:>9} {:>8} {:>8} {:>8} {:>16}",
+        "add one target like", "first_ms", "mean_ms", "max_ms", "adds", "vs recluster/tgt"
     );
     let kinds: [(&str, &str); 3] = [
         ("a singleton", "id % 100 = 50"),
@@ -282,8 +285,9 @@ async fn main() {
         .fetch_one(pool)
         .await
         .unwrap();
+        let first = add_like(pool, like, "copy0").await;
         let mut times = Vec::new();
-        for i in 0..adds {
+        for i in 1..adds.max(2) {
             times.push(add_like(pool, like, &format!("copy{i}")).await);
         }
         let mean = times.iter().sum::<f64>() / times.len() as f64;
@@ -293,7 +297,8 @@ async fn main() {
         } else {
             "-".to_string()
         };
-        println!("{label:<28} {mean:>8.1} {max:>8.1} {adds:>8} {ratio:>16}");
+        let n = times.len();
+        println!("{label:<28} {first:>9.1} {mean:>8.1} {max:>8.1} {n:>8} {ratio:>16}");
     }
 
     // Near-duplicate screenshot lookups (multi-index over 16-bit quarters).

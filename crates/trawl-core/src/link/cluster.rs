@@ -137,11 +137,14 @@ async fn shared_values(
         }
         match (kind.matching, kind.strength) {
             (Matching::Exact, Strength::Weak) => {
+                // Shared more widely, it is a provider's or a server default's: it links nothing.
                 let most = settings.weak_fanout_max;
                 let values = [value.clone()];
+                if store::carrier_count(pool, kind.name, &values).await? > most + 1 {
+                    continue;
+                }
                 let others = store::node_sharer_ids(pool, kind.name, &values, t.id, most + 1);
                 let mut others = others.await?;
-                // Shared more widely, it is a provider's or a server default's: it links nothing.
                 if others.len() <= most {
                     others.sort_unstable();
                     shared.link_all(kind, &value, &others);
@@ -268,8 +271,12 @@ async fn near_screenshot(
         return Ok(());
     }
     let most = settings.weak_fanout_max;
-    let mut others = store::node_sharer_ids(pool, kind.name, &near, t.id, most + 1).await?;
-    if others.len() > most {
+    let few = store::carrier_count(pool, kind.name, &near).await? <= most + 1;
+    let mut others = Vec::new();
+    if few {
+        others = store::node_sharer_ids(pool, kind.name, &near, t.id, most + 1).await?;
+    }
+    if !few || others.len() > most {
         others = shared.others();
     }
     let mut found = store::column_of(pool, TargetColumn::ScreenshotPhash, &others).await?;
@@ -532,19 +539,25 @@ async fn join(
             }
         }
     }
+    // The newcomer's evidence is whole: everything it shares was just read. The others' grows.
+    // Read and written in one statement each, members in id order.
+    let others: Vec<i64> = add.keys().copied().filter(|m| *m != t.id).collect();
+    let rows: Vec<(i64, serde_json::Value)> = sqlx::query_as(
+        "SELECT target_id, evidence FROM campaign_members WHERE target_id = ANY($1) \
+         ORDER BY id",
+    )
+    .bind(&others)
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut old: HashMap<i64, serde_json::Value> = HashMap::new();
+    for (member, evidence) in rows {
+        old.entry(member).or_insert(evidence);
+    }
+    let mut members = Vec::with_capacity(add.len());
+    let mut evidences = Vec::with_capacity(add.len());
     for (member, evidence) in add {
-        // The newcomer's evidence is whole: everything it shares was just read. The others'
-        // grows.
-        let mut old: Option<serde_json::Value> = None;
-        if member != t.id {
-            old = sqlx::query_scalar(
-                "SELECT evidence FROM campaign_members WHERE target_id = $1 LIMIT 1",
-            )
-            .bind(member)
-            .fetch_optional(&mut *tx)
-            .await?;
-        }
         let mut merged: Vec<Evidence> = old
+            .remove(&member)
             .and_then(|v| serde_json::from_value(v).ok())
             .unwrap_or_default();
         for (kind, value, with) in evidence {
@@ -555,17 +568,19 @@ async fn join(
                 count_unnamed(&mut merged, kind.name, value, *n);
             }
         }
-        sqlx::query(
-            "INSERT INTO campaign_members (campaign_id, target_id, evidence) \
-             VALUES ($1, $2, $3) ON CONFLICT (campaign_id, target_id) \
-             DO UPDATE SET evidence = EXCLUDED.evidence",
-        )
-        .bind(campaign)
-        .bind(member)
-        .bind(serde_json::to_value(&merged).unwrap_or_default())
-        .execute(&mut *tx)
-        .await?;
+        members.push(member);
+        evidences.push(serde_json::to_value(&merged).unwrap_or_default());
     }
+    sqlx::query(
+        "INSERT INTO campaign_members (campaign_id, target_id, evidence) \
+         SELECT $1, * FROM unnest($2::bigint[], $3::jsonb[]) \
+         ON CONFLICT (campaign_id, target_id) DO UPDATE SET evidence = EXCLUDED.evidence",
+    )
+    .bind(campaign)
+    .bind(&members)
+    .bind(&evidences)
+    .execute(&mut *tx)
+    .await?;
     if !kept_apart {
         for record in &shared.records {
             store::record_value_campaign(&mut tx, *record, campaign).await?;

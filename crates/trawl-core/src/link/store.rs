@@ -196,6 +196,24 @@ pub async fn carriers(
     Ok(row.map(|(node, carriers)| ValueRecord { node, carriers }))
 }
 
+/// How many targets carry any of `values` of `kind` (counted from the `(to_node, kind)` index;
+/// a target carrying two of them counts twice).
+pub async fn carrier_count(
+    pool: &PgPool,
+    kind: &str,
+    values: &[String],
+) -> Result<usize, sqlx::Error> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM graph_nodes v JOIN graph_edges e ON e.to_node = v.id \
+         AND e.kind = v.kind WHERE v.kind = $1 AND v.value = ANY($2)",
+    )
+    .bind(kind)
+    .bind(values)
+    .fetch_one(pool)
+    .await?;
+    Ok(n as usize)
+}
+
 /// The campaign that holds every carrier of `now`'s value, if a record says so and nothing
 /// has changed since but the one target being linked.
 pub async fn recorded_campaign(
