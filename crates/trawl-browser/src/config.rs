@@ -6,11 +6,18 @@
 //! default apps, safe browsing lists), popups blocked, permission prompts denied, and the
 //! caller's host map as `--host-resolver-rules` — one argument, no quotes — ending in
 //! `MAP * ~NOTFOUND` when the map is sealed, so the browser reaches nothing else.
+//!
+//! With a proxy ([`BrowserConfig::proxy`]) the browser reaches everything through it, loopback
+//! included (`--proxy-bypass-list=<-loopback>`), and resolves no name itself: the resolver
+//! rules always end in `MAP * ~NOTFOUND`, after an `EXCLUDE` of the proxy's own address (the
+//! catch-all would cover that IP literal too), and WebRTC may not send UDP around the proxy.
+//! Without one, `--no-proxy-server`.
+//!
 //! Certificate errors are ignored (`--ignore-certificate-errors`): phishing sites often have
 //! bad certificates, and Chromium upgrades HSTS-preloaded names (every `.dev`, `.app`, …) to
 //! `https://` even when asked for `http://`; the capturer records what was wrong instead.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -36,6 +43,8 @@ pub struct BrowserConfig {
     pub host_map: Vec<(String, IpAddr)>,
     /// Refuse every name the map does not list.
     pub sealed: bool,
+    /// The HTTP proxy every connection goes through (the caller's guard), if any.
+    pub proxy: Option<SocketAddr>,
     /// Viewport size in CSS pixels.
     pub viewport: (u32, u32),
 }
@@ -52,6 +61,7 @@ impl Default for BrowserConfig {
             idle_timeout: Duration::from_secs(3600),
             host_map: Vec::new(),
             sealed: false,
+            proxy: None,
             viewport: (1366, 768),
         }
     }
@@ -83,7 +93,6 @@ impl BrowserConfig {
             "--disable-default-apps",
             "--mute-audio",
             "--no-default-browser-check",
-            "--no-proxy-server",
             "--deny-permission-prompts",
             "--safebrowsing-disable-auto-update",
             "--hide-scrollbars",
@@ -94,13 +103,23 @@ impl BrowserConfig {
         .iter()
         .map(|s| (*s).to_owned())
         .collect();
+        match self.proxy {
+            Some(proxy) => args.extend([
+                format!("--proxy-server=http://{proxy}"),
+                // Loopback too: Chromium bypasses the proxy for it unless told not to.
+                "--proxy-bypass-list=<-loopback>".to_owned(),
+                "--force-webrtc-ip-handling-policy=disable_non_proxied_udp".to_owned(),
+            ]),
+            None => args.push("--no-proxy-server".to_owned()),
+        }
         if let Some(rules) = self.resolver_rules() {
             args.push(format!("--host-resolver-rules={rules}"));
         }
         args
     }
 
-    /// The `--host-resolver-rules` value, or `None` when nothing is mapped or sealed.
+    /// The `--host-resolver-rules` value, or `None` when nothing is mapped or sealed. With a
+    /// proxy the browser needs no name resolved, so the rules are always sealed.
     pub fn resolver_rules(&self) -> Option<String> {
         let mut rules: Vec<String> = self
             .host_map
@@ -110,7 +129,11 @@ impl BrowserConfig {
                 IpAddr::V6(v6) => format!("MAP {host} [{v6}]"),
             })
             .collect();
-        if self.sealed {
+        if let Some(proxy) = self.proxy {
+            // `MAP *` covers IP literals too: the proxy's address must stay itself.
+            rules.push(format!("EXCLUDE {}", proxy.ip()));
+        }
+        if self.sealed || self.proxy.is_some() {
             rules.push("MAP * ~NOTFOUND".to_owned());
         }
         (!rules.is_empty()).then(|| rules.join(", "))
@@ -158,5 +181,25 @@ mod tests {
                 .count(),
             1
         );
+        assert!(args.contains(&"--no-proxy-server".to_owned()));
+    }
+
+    #[test]
+    fn a_proxy_carries_everything_and_the_browser_resolves_nothing() {
+        let config = BrowserConfig {
+            host_map: vec![("a.test".into(), "127.0.10.1".parse().unwrap())],
+            proxy: Some("127.0.0.1:4321".parse().unwrap()),
+            ..BrowserConfig::default()
+        };
+        let args = config.chromium_args();
+        for expected in [
+            "--proxy-server=http://127.0.0.1:4321",
+            "--proxy-bypass-list=<-loopback>",
+            "--disable-quic",
+            "--host-resolver-rules=MAP a.test 127.0.10.1, EXCLUDE 127.0.0.1, MAP * ~NOTFOUND",
+        ] {
+            assert!(args.contains(&expected.to_owned()), "{expected}: {args:?}");
+        }
+        assert!(!args.contains(&"--no-proxy-server".to_owned()));
     }
 }

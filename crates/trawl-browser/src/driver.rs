@@ -333,7 +333,7 @@ impl Driver<'_> {
         bodies: &mut BodyReader,
         out: &mut PageResult,
     ) {
-        let (chain, last, headers, records, blocked, dialogs, downloads) = {
+        let (chain, last, headers, records, blocked, websockets, dialogs, downloads) = {
             let s = self.state.lock().expect("page state");
             (
                 s.chain.clone(),
@@ -341,6 +341,7 @@ impl Driver<'_> {
                 s.document_headers(),
                 s.resources.clone(),
                 s.blocked.clone(),
+                s.websockets.clone(),
                 s.dialogs,
                 s.downloads.clone(),
             )
@@ -362,6 +363,7 @@ impl Driver<'_> {
             }
         }
         out.blocked = blocked;
+        out.websockets = websockets;
         out.dialogs = dialogs;
 
         // Every finished request's body, read in parallel (most were read while waiting).

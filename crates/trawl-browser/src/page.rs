@@ -215,6 +215,9 @@ pub struct PageResult {
     pub downloads: Vec<Download>,
     /// Requests refused by the policy: URL and reason.
     pub blocked: Vec<(String, String)>,
+    /// WebSocket URLs the page opened (`ws:`, `wss:`), in order. The policy never sees them:
+    /// the browser's proxy decides.
+    pub websockets: Vec<String>,
     /// JavaScript dialogs answered.
     pub dialogs: u32,
     /// Popup windows closed.

@@ -77,6 +77,8 @@ pub(crate) struct PageState {
     /// `load` fired for the current document.
     pub loaded: bool,
     pub blocked: Vec<(String, String)>,
+    /// WebSockets the page opened (they are not paused for the policy), capped like resources.
+    pub websockets: Vec<String>,
     pub dialogs: u32,
     pub downloads: Vec<DownloadRecord>,
 }
@@ -99,6 +101,7 @@ impl PageState {
             last_change: Instant::now(),
             loaded: false,
             blocked: Vec::new(),
+            websockets: Vec::new(),
             dialogs: 0,
             downloads: Vec::new(),
         }
@@ -150,6 +153,11 @@ impl PageState {
                 if p.url.starts_with("data:") {
                     let kind = NavKind::Data;
                     self.chain.push(step(&p.url, kind));
+                }
+            }
+            Event::NetworkWebSocketCreated(ev) => {
+                if self.websockets.len() < self.max_resources {
+                    self.websockets.push(ev.params.url.clone());
                 }
             }
             Event::PageLoadEventFired(_) => {

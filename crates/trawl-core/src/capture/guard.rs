@@ -103,7 +103,11 @@ pub fn check_url(url: &Url) -> Result<(), String> {
     if url.host().is_none() {
         return Err("blocked: URL has no host".to_owned());
     }
-    let port = url.port_or_known_default().unwrap_or(0);
+    check_port(url.port_or_known_default().unwrap_or(0))
+}
+
+/// Checks a destination port on its own (a proxy's `CONNECT host:port`).
+pub fn check_port(port: u16) -> Result<(), String> {
     if BAD_PORTS.contains(&port) {
         return Err(format!(
             "blocked: port {port} is a restricted port (browsers refuse it)"

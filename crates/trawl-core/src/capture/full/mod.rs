@@ -2,15 +2,19 @@
 //! [`Capture`] record as the fast capturer.
 //!
 //! This module owns the translation between Trawl's capture settings and the browser crate:
-//! the destination guard as the browser's request policy ([`policy`]), the resolver map as
-//! Chromium's resolver rules, and the browser's [`PageResult`] as a [`Capture`] with its
-//! bodies and screenshots in the blob store ([`record`]). The pool's blocking work runs on
-//! its own threads; `capture` awaits a oneshot answer and never blocks the async runtime.
+//! the destination guard as the browser's request policy (`policy`) and as the proxy every
+//! browser connection goes through (`proxy`, one per capturer, started and stopped with its
+//! pool), and the browser's [`PageResult`] as a [`Capture`] with its bodies and screenshots in
+//! the blob store (`record`). WebSockets the proxy refused are listed with the requests the
+//! policy refused. The pool's blocking work runs on its own threads; `capture` awaits a
+//! oneshot answer and never blocks the async runtime.
 //!
 //! Error policy: as for every capturer, a target's failure is data (`Capture.error`, hop
-//! errors, `blocked`); only a missing Chromium is an error, when the capturer is built.
+//! errors, `blocked`); only a missing Chromium, or a proxy that cannot listen on loopback, is
+//! an error, when the capturer is built.
 
 mod policy;
+mod proxy;
 mod record;
 #[cfg(test)]
 mod tests;
@@ -24,6 +28,7 @@ use chrono::Utc;
 use url::Url;
 
 pub use policy::GuardedPolicy;
+pub use proxy::{CaptureProxy, ProxyLimits, ProxyStats};
 use trawl_browser::{BrowserConfig, BrowserPool, PageRequest, PageResult};
 
 use super::fast::CHROME_USER_AGENT;
@@ -83,14 +88,26 @@ impl Default for FullOptions {
 pub struct FullCapturer {
     options: FullOptions,
     pool: BrowserPool,
+    /// Declared after the pool: the browsers go before their proxy.
+    proxy: CaptureProxy,
     policy: Arc<GuardedPolicy>,
     blobs: BlobStore,
 }
 
 impl FullCapturer {
-    /// Starts a pool for `options` (browsers launch on first use). Fails only when Chromium
-    /// is missing.
+    /// Starts the capture proxy and a pool for `options` (browsers launch on first use).
+    /// Fails when Chromium is missing or the proxy cannot listen on loopback.
     pub fn new(options: FullOptions, blobs: BlobStore) -> Result<FullCapturer, BrowserError> {
+        if !options.chromium.is_file() {
+            return Err(BrowserError::Missing(options.chromium.clone()));
+        }
+        let policy = Arc::new(GuardedPolicy::new(
+            options.guard,
+            options.map.clone(),
+            options.sealed,
+        ));
+        let proxy = CaptureProxy::start(policy.clone(), ProxyLimits::default())
+            .map_err(|e| BrowserError::Launch(format!("capture proxy: {e}")))?;
         let tabs = options.pages.clamp(1, 2);
         let config = BrowserConfig {
             chromium: options.chromium.clone(),
@@ -99,17 +116,14 @@ impl FullCapturer {
             pages_per_browser: options.pages_per_browser.max(1),
             host_map: host_map(&options.map),
             sealed: options.sealed,
+            proxy: Some(proxy.addr()),
             ..BrowserConfig::default()
         };
         let pool = BrowserPool::start(config)?;
-        let policy = Arc::new(GuardedPolicy::new(
-            options.guard,
-            options.map.clone(),
-            options.sealed,
-        ));
         Ok(FullCapturer {
             options,
             pool,
+            proxy,
             policy,
             blobs,
         })
@@ -126,7 +140,8 @@ impl FullCapturer {
         let mut capture = Capture::new(CaptureMode::Full, url.as_str(), Utc::now());
         capture.fragment = url.fragment().map(str::to_owned);
 
-        let result = self.page(url).await;
+        let mut result = self.page(url).await;
+        self.add_refused_websockets(&mut result);
         let blobs = self.blobs.clone();
         let map = self.options.map.clone();
         let filled = tokio::task::spawn_blocking(move || {
@@ -186,6 +201,24 @@ impl FullCapturer {
         self.submit(req).await
     }
 
+    /// Lists the page's WebSockets that the proxy refused with the refused requests (the
+    /// browser does not pause WebSockets for the policy, so only the proxy saw them).
+    fn add_refused_websockets(&self, result: &mut PageResult) {
+        for socket in &result.websockets {
+            let Ok(url) = Url::parse(socket) else {
+                continue;
+            };
+            let host = url.host_str().unwrap_or_default();
+            let port = url.port_or_known_default().unwrap_or(80);
+            let refused = self.proxy.refusal(host, port);
+            if let Some(reason) =
+                refused.filter(|_| !result.blocked.iter().any(|(u, _)| u == socket))
+            {
+                result.blocked.push((socket.clone(), reason));
+            }
+        }
+    }
+
     /// Runs one page request in the pool.
     async fn submit(&self, req: PageRequest) -> PageResult {
         let url = req.url.clone();
@@ -200,9 +233,16 @@ impl FullCapturer {
         })
     }
 
-    /// Stops the pool: queued pages fail, running pages finish, browsers are killed.
+    /// Stops the pool (queued pages fail, running pages finish, browsers are killed), then
+    /// the proxy.
     pub fn shutdown(&self) {
         self.pool.shutdown();
+        self.proxy.stop();
+    }
+
+    /// The proxy's counters (connections, refusals).
+    pub fn proxy_stats(&self) -> ProxyStats {
+        self.proxy.stats()
     }
 
     /// Browsers launched and killed so far.

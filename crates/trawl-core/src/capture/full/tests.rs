@@ -287,3 +287,102 @@ fn only_connection_failures_before_any_document_are_tried_again() {
         Some("net::ERR_EMPTY_RESPONSE")
     );
 }
+
+/// A loopback WebSocket server answering every text message with itself.
+fn websocket_echo() -> std::net::SocketAddr {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(8).flatten() {
+            std::thread::spawn(move || {
+                let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
+                let Ok(mut socket) = tungstenite::accept(stream) else {
+                    return;
+                };
+                while let Ok(message) = socket.read() {
+                    if message.is_close() || (message.is_text() && socket.send(message).is_err()) {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    addr
+}
+
+/// A page that opens a WebSocket to a private address and one to `echo`, and writes what
+/// each gave into its title.
+fn websocket_page(echo: std::net::SocketAddr) -> String {
+    format!(
+        r#"<title>pending</title><script>
+function probe(url) {{
+  return new Promise(function (done) {{
+    var ws = new WebSocket(url);
+    ws.onopen = function () {{ ws.send("ping"); }};
+    ws.onmessage = function (e) {{ done(e.data); ws.close(); }};
+    ws.onerror = function () {{ done("error"); }};
+  }});
+}}
+Promise.all([probe("ws://10.255.255.1:8080/"), probe("ws://echo.test:{}/")])
+  .then(function (r) {{ document.title = "private " + r[0] + ", echo " + r[1]; }});
+</script>"#,
+        echo.port()
+    )
+}
+
+/// Regression: WebSockets are not paused for the request policy, so a page could open one
+/// to any address. The browser's proxy refuses the guarded one before connecting, the refusal
+/// is listed in the capture, and a WebSocket to an allowed (mapped) server still works.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn websockets_go_through_the_guarding_proxy() {
+    if !chromium_present() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let echo = websocket_echo();
+    let site = dir.path().join("sites/one");
+    std::fs::create_dir_all(&site).unwrap();
+    std::fs::write(site.join("ws.html"), websocket_page(echo)).unwrap();
+    let lab = lab(dir.path()).await;
+
+    // Private addresses refused; only the mapped names reach loopback.
+    let site = &lab.sites()[0];
+    let names = format!("{LAB_HOST}={}\necho.test=127.0.0.1\n", site.ip);
+    let options = FullOptions {
+        pages: 1,
+        timeout_total: Duration::from_secs(20),
+        navigation_timeout: Duration::from_secs(6),
+        settle: Duration::from_secs(2),
+        map: ResolverMap::parse_text(&names, "tests").unwrap(),
+        sealed: true,
+        ..FullOptions::default()
+    };
+    let full = FullCapturer::new(options, BlobStore::new(dir.path().join("blobs"))).unwrap();
+
+    // The browser reaches the lab through the proxy (or the page with the private WebSocket
+    // is not loaded at all).
+    let port = site.port;
+    let ok = Url::parse(&format!("http://{LAB_HOST}:{port}/")).unwrap();
+    let first = full.capture(&ok).await;
+    assert_eq!(first.title.as_deref(), Some("one"), "{}", summary(&first));
+    assert!(full.proxy_stats().connected > 0, "{:?}", full.proxy_stats());
+
+    let page = Url::parse(&format!("http://{LAB_HOST}:{port}/ws.html")).unwrap();
+    let c = full.capture(&page).await;
+    assert_eq!(
+        c.title.as_deref(),
+        Some("private error, echo ping"),
+        "{}",
+        summary(&c)
+    );
+    let refused = c
+        .blocked
+        .iter()
+        .find(|b| b.url == "ws://10.255.255.1:8080/");
+    let refused = refused.unwrap_or_else(|| panic!("not listed: {:?}", c.blocked));
+    assert!(refused.reason.contains("private address"), "{refused:?}");
+    assert!(full.proxy_stats().refused > 0, "{:?}", full.proxy_stats());
+
+    full.shutdown();
+    lab.shutdown().await;
+}
