@@ -9,6 +9,7 @@ mod campaigns_cmd;
 mod context;
 mod db_cmd;
 mod graph_cmd;
+mod iocs_cmd;
 mod jarm_cmd;
 mod jobs_cmd;
 mod lab;
@@ -88,6 +89,9 @@ enum Command {
     Graph(graph_cmd::GraphCommand),
     /// Targets sharing one value of a pivot kind
     Pivot(graph_cmd::PivotArgs),
+    /// IOCs marked by the analyst: add, add-from-target, list, remove, export
+    #[command(subcommand)]
+    Iocs(iocs_cmd::IocsCommand),
 }
 
 fn main() -> ExitCode {
@@ -131,6 +135,7 @@ fn main() -> ExitCode {
             Command::Campaigns(cmd) => campaigns_cmd::run(&ctx, cmd).await,
             Command::Graph(cmd) => graph_cmd::run_graph(&ctx, cmd).await,
             Command::Pivot(args) => graph_cmd::run_pivot(&ctx, args).await,
+            Command::Iocs(cmd) => iocs_cmd::run(&ctx, cmd).await,
         }
     });
     match result {

@@ -11,6 +11,7 @@ pub mod db;
 pub mod extract;
 pub mod fingerprint;
 pub mod input;
+pub mod iocs;
 pub mod jarm;
 pub mod lab;
 pub mod link;
