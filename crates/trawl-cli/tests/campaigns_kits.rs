@@ -122,10 +122,11 @@ async fn a_copy_of_a_big_kit_joins_every_campaign_and_loose_target_sharing_its_v
         assert!(!of(*loose).evidence.is_empty(), "loose site {loose}");
     }
 
-    // Full re-clustering agrees.
+    // Full re-clustering agrees, and records the favicon's campaign.
     recluster(pool, &settings).await.unwrap();
     let full = campaigns(pool, None).await.unwrap();
     assert_eq!(membership(&full), membership(&after));
+    assert_eq!(recorded(pool).await, [("favicon_sha256".to_string(), 71)]);
 
     // Once a copy has joined, a record vouches for the favicon's 71 carriers: the next copy
     // joins without reading them all, and its evidence still counts every one.
@@ -194,11 +195,16 @@ async fn copies_of_a_widely_shared_layout_join_through_near_html() {
     assert_eq!(tlsh.count(), 70, "{evidence:?}");
     assert!(tlsh.value.starts_with("distance "), "{tlsh:?}");
 
+    sqlx::query("DELETE FROM value_campaigns")
+        .execute(pool)
+        .await
+        .unwrap();
     recluster(pool, &settings).await.unwrap();
     assert_eq!(
         membership(&campaigns(pool, None).await.unwrap()),
         membership(&found)
     );
+    assert_eq!(recorded(pool).await, [("dom_hash".to_string(), 71)]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -8,7 +8,13 @@
 //! transaction-scoped advisory lock. The analyst's decisions apply here too: a target kept
 //! together with another links to it, and a campaign holding a member kept apart from the
 //! growing one is left out of the merge (see [`super::decisions`]). Full re-clustering lives in
-//! [`super::recluster`].
+//! [`super::recluster`](mod@super::recluster).
+//!
+//! A value shared by thousands of targets (a big kit's favicon, asset or page layout) is not read
+//! target by target. Past [`READ_IN_FULL`] sharers, linking reads a summary: one member of each
+//! campaign among them and those in none. Once the target has joined, `value_campaigns`
+//! records that one campaign holds every carrier, and the next copy trusts the record while the
+//! carrier count matches, reading only a sample to name in its evidence (see [`store::Sharers`]).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -73,7 +79,7 @@ impl ClusterSettings {
 /// Sharers of a value are read in full up to this many; past it, linking reads a summary (see
 /// [`store::Sharers`]) so that a copy of a kit with thousands of members costs no more to link
 /// than a copy of a small one.
-const READ_IN_FULL: usize = 64;
+pub(crate) const READ_IN_FULL: usize = 64;
 
 /// One shared value between the target and another.
 pub(crate) struct Link {

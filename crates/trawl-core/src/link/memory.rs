@@ -20,7 +20,7 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 
 use tlsh2::TlshDefault;
 
-use super::cluster::ClusterSettings;
+use super::cluster::{ClusterSettings, READ_IN_FULL};
 use super::generic::GenericValues;
 use super::kinds::{KINDS, Matching, StoredTarget, Strength, values_of};
 
@@ -144,6 +144,22 @@ pub struct Clustering {
     pub shared: Vec<Shared>,
     /// The set number of each index in `sets` (`u32::MAX`: alone).
     pub set_of: Vec<u32>,
+    /// Values carried by more than [`READ_IN_FULL`] targets, all in one set.
+    pub wide: Vec<WideValue>,
+}
+
+/// A value carried by many targets that all ended in one set: incremental linking may trust
+/// a record of it instead of reading every carrier (see [`super::store::Sharers`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WideValue {
+    /// Kind index in [`KINDS`].
+    pub kind: usize,
+    /// `value_hash(kind, value)`.
+    pub hash: u64,
+    /// Targets carrying it.
+    pub carriers: usize,
+    /// Their set in [`Clustering::sets`].
+    pub set: u32,
 }
 
 /// Collects targets' linking values, then clusters them.
@@ -160,6 +176,8 @@ pub struct MemoryClusterer {
     tlsh: Vec<(u64, Ix, Box<str>)>,
     /// Targets per weak exact value, for [`ClusterSettings::weak_fanout_max`].
     weak_count: HashMap<(u8, u64), u32>,
+    /// (DOM hash, target) of every target with one: page layouts, for [`Clustering::wide`].
+    layouts: Vec<(u64, Ix)>,
 }
 
 impl MemoryClusterer {
@@ -173,6 +191,7 @@ impl MemoryClusterer {
             phash: Vec::new(),
             tlsh: Vec::new(),
             weak_count: HashMap::new(),
+            layouts: Vec::new(),
         }
     }
 
@@ -191,6 +210,9 @@ impl MemoryClusterer {
     pub fn add(&mut self, t: &StoredTarget, generic: &GenericValues) -> Ix {
         let ix = self.ids.len() as Ix;
         self.ids.push(t.id);
+        if let Some(dom) = &t.dom_hash {
+            self.layouts.push((value_hash("dom_hash", dom), ix));
+        }
         let mut weak: Vec<(u8, u64)> = Vec::new();
         let mut phashes: Vec<u64> = Vec::new();
         for (kind, value) in values_of(t) {
@@ -305,12 +327,44 @@ impl MemoryClusterer {
                 set_of[ix as usize] = n as u32;
             }
         }
+        let wide = self.wide_values(&set_of);
         Clustering {
             ids: std::mem::take(&mut self.ids),
             sets: out,
             shared,
             set_of,
+            wide,
         }
+    }
+
+    /// Strong exact values and page layouts carried by more than [`READ_IN_FULL`] targets,
+    /// all in one set.
+    fn wide_values(&mut self, set_of: &[u32]) -> Vec<WideValue> {
+        let dom = KINDS
+            .iter()
+            .position(|k| k.name == "dom_hash")
+            .unwrap_or_default();
+        self.layouts.sort_unstable();
+        let strong = self
+            .strong
+            .iter()
+            .map(|&(hash, ix, kind)| (hash, ix, kind as usize));
+        let layouts = self.layouts.iter().map(|&(hash, ix)| (hash, ix, dom));
+        let all: Vec<(u64, Ix, usize)> = strong.chain(layouts).collect();
+        let mut wide = Vec::new();
+        for run in all.chunk_by(|a, b| (a.0, a.2) == (b.0, b.2)) {
+            let set = set_of[run[0].1 as usize];
+            let one_set = run.iter().all(|x| set_of[x.1 as usize] == set);
+            if run.len() > READ_IN_FULL && set != u32::MAX && one_set {
+                wide.push(WideValue {
+                    kind: run[0].2,
+                    hash: run[0].0,
+                    carriers: run.len(),
+                    set,
+                });
+            }
+        }
+        wide
     }
 
     /// Leaves out weak values shared by more than `weak_fanout_max` targets (see

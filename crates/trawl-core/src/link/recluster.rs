@@ -226,6 +226,7 @@ pub async fn recluster(
 
     let report = write(pool, &clustering, &evidence, &old).await?;
     index_missing(pool, &generic).await?;
+    record_wide_values(pool, &clustering, &text).await?;
     tracing::info!(
         targets = index.len(),
         campaigns = report.campaigns,
@@ -235,6 +236,42 @@ pub async fn recluster(
         targets: index.len(),
         ..report
     })
+}
+
+/// Records the campaign of every widely shared value whose carriers all ended in one, so
+/// that the next copy of a big kit need not read them (see [`store::record_value_campaign`]).
+/// A value the graph knows more carriers of (targets not DONE) is left unrecorded.
+async fn record_wide_values(
+    pool: &PgPool,
+    c: &Clustering,
+    text: &HashMap<u64, String>,
+) -> Result<(), sqlx::Error> {
+    if c.wide.is_empty() {
+        return Ok(());
+    }
+    let mut tx = pool.begin().await?;
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(CAMPAIGN_LOCK)
+        .execute(&mut *tx)
+        .await?;
+    for wide in &c.wide {
+        let Some(value) = text.get(&wide.hash) else {
+            continue;
+        };
+        let Some(now) = store::carriers(pool, KINDS[wide.kind].name, value).await? else {
+            continue;
+        };
+        let member = c.ids[c.sets[wide.set as usize][0] as usize];
+        let campaign: Option<i64> =
+            sqlx::query_scalar("SELECT campaign_id FROM campaign_members WHERE target_id = $1")
+                .bind(member)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if let Some(campaign) = campaign.filter(|_| now.carriers as usize == wide.carriers) {
+            store::record_value_campaign(&mut tx, now, campaign).await?;
+        }
+    }
+    tx.commit().await
 }
 
 /// Indexes DONE targets that have no node in the graph (their link stage failed when they
@@ -498,7 +535,7 @@ impl MemberBatch {
 
 /// The reference path: drops computed membership (pinned rows stay, their evidence cleared) and
 /// replays incremental clustering over every DONE target in id order, re-indexing the graph.
-/// Slow (several queries per target); [`recluster`] is the one to use.
+/// Slow (several queries per target); [`recluster`](fn@recluster) is the one to use.
 pub async fn relink_all(pool: &PgPool, settings: &ClusterSettings) -> Result<i64, LinkError> {
     sqlx::query("DELETE FROM value_campaigns")
         .execute(pool)
