@@ -11,7 +11,7 @@
 //! [`super::recluster`](mod@super::recluster).
 //!
 //! A value shared by thousands of targets (a big kit's favicon, asset or page layout) is not read
-//! target by target. Past [`READ_IN_FULL`] sharers, linking reads a summary: one member of each
+//! target by target. Past `READ_IN_FULL` (64) sharers, linking reads a summary: one member of each
 //! campaign among them and those in none. Once the target has joined, `value_campaigns`
 //! records that one campaign holds every carrier, and the next copy trusts the record while the
 //! carrier count matches, reading only a sample to name in its evidence (see [`store::Sharers`]).

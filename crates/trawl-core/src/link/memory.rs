@@ -144,7 +144,7 @@ pub struct Clustering {
     pub shared: Vec<Shared>,
     /// The set number of each index in `sets` (`u32::MAX`: alone).
     pub set_of: Vec<u32>,
-    /// Values carried by more than [`READ_IN_FULL`] targets, all in one set.
+    /// Values carried by more than `READ_IN_FULL` (64) targets, all in one set.
     pub wide: Vec<WideValue>,
 }
 
