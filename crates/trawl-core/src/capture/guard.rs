@@ -22,19 +22,22 @@ pub struct GuardPolicy {
     pub allow_private: bool,
 }
 
-/// Cloud instance-metadata endpoints (AWS, GCP, Azure, OpenStack, Alibaba, Oracle).
-const METADATA_V4: [Ipv4Addr; 5] = [
+/// Cloud instance-metadata and credential endpoints (AWS incl. ECS task and EKS pod identity,
+/// GCP, Azure, OpenStack, Alibaba, Oracle).
+const METADATA_V4: [Ipv4Addr; 6] = [
     Ipv4Addr::new(169, 254, 169, 254),
     Ipv4Addr::new(169, 254, 170, 2),
+    Ipv4Addr::new(169, 254, 170, 23),
     Ipv4Addr::new(100, 100, 100, 200),
     Ipv4Addr::new(192, 0, 0, 192),
     Ipv4Addr::new(168, 63, 129, 16),
 ];
 
-/// AWS's IPv6 metadata and DNS endpoints.
-const METADATA_V6: [Ipv6Addr; 2] = [
+/// AWS's IPv6 metadata, DNS and EKS pod identity endpoints.
+const METADATA_V6: [Ipv6Addr; 3] = [
     Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254),
     Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x253),
+    Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x23),
 ];
 
 /// Ports the Fetch standard calls "bad ports": browsers never connect to them.

@@ -142,6 +142,7 @@ impl FullCapturer {
 
         let mut result = self.page(url).await;
         self.add_refused_websockets(&mut result);
+        self.server_addresses(&mut result);
         let blobs = self.blobs.clone();
         let map = self.options.map.clone();
         let filled = tokio::task::spawn_blocking(move || {
@@ -219,6 +220,34 @@ impl FullCapturer {
         }
     }
 
+    /// Puts the servers' addresses in place of the proxy's: the browser reports the proxy as
+    /// the address of every response, the proxy knows where it connected.
+    fn server_addresses(&self, result: &mut PageResult) {
+        let proxy = self.proxy.addr().ip().to_string();
+        let server = |url: &str, ip: &mut Option<String>| {
+            if ip.as_deref().is_some_and(|ip| ip != proxy) {
+                return;
+            }
+            let Ok(url) = Url::parse(url) else {
+                return;
+            };
+            let host = url.host_str().unwrap_or_default();
+            let port = url.port_or_known_default().unwrap_or(80);
+            *ip = self.proxy.connected_to(host, port).map(|a| a.to_string());
+        };
+        for step in &mut result.chain {
+            server(&step.url, &mut step.ip);
+        }
+        if let Some(main) = &mut result.main {
+            server(&main.url, &mut main.ip);
+            // A plain-http answer reached the browser with its connection headers rewritten:
+            // the headers are the server's own, in its order (the headers hash depends on it).
+            if let Some(head) = self.proxy.response_head(&main.url) {
+                main.headers = header_lines(&head);
+            }
+        }
+    }
+
     /// Runs one page request in the pool.
     async fn submit(&self, req: PageRequest) -> PageResult {
         let url = req.url.clone();
@@ -272,6 +301,19 @@ fn transient_failure(result: &PageResult) -> Option<&'static str> {
         .filter_map(|step| step.error.as_deref())
         .chain(result.error.as_deref());
     errors.find_map(|e| TRANSIENT_NET_ERRORS.iter().copied().find(|t| e.contains(t)))
+}
+
+/// The header lines of a response head, in order (the status line left out; lines without a
+/// colon skipped), with values trimmed.
+fn header_lines(head: &[u8]) -> Vec<(String, String)> {
+    String::from_utf8_lossy(head)
+        .split("\r\n")
+        .skip(1)
+        .filter_map(|line| {
+            let (name, value) = line.split_once(':')?;
+            Some((name.to_owned(), value.trim().to_owned()))
+        })
+        .collect()
 }
 
 /// The resolver map as Chromium resolver rules (first address of each entry).

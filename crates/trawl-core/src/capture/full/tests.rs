@@ -386,3 +386,64 @@ async fn websockets_go_through_the_guarding_proxy() {
     full.shutdown();
     lab.shutdown().await;
 }
+
+/// A plain HTTP server on `ip` answering every request with a small page titled "two".
+fn page_server(ip: [u8; 4]) -> std::net::SocketAddr {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind((std::net::IpAddr::from(ip), 0)).unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().take(16).flatten() {
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
+                head.push(byte[0]);
+            }
+            let body = "<title>two</title><p>two</p>";
+            let answer = format!(
+                "HTTP/1.1 200 OK\r\nConnection: close\r\nX-Kit: 1\r\nContent-Type: text/html\r\n\
+                 Content-Length: {}\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = stream.write_all(answer.as_bytes());
+        }
+    });
+    addr
+}
+
+/// The browser reports the proxy as the address of every response and sees the response head
+/// the proxy rewrote; the capture records the server's own address and headers, in its order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn servers_are_recorded_with_their_own_address_and_headers() {
+    if !chromium_present() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let server = page_server([127, 0, 0, 2]);
+    let options = FullOptions {
+        pages: 1,
+        timeout_total: Duration::from_secs(20),
+        navigation_timeout: Duration::from_secs(6),
+        guard: GuardPolicy {
+            allow_private: true,
+        },
+        map: ResolverMap::parse_text("two.test=127.0.0.2\n", "tests").unwrap(),
+        sealed: true,
+        ..FullOptions::default()
+    };
+    let full = FullCapturer::new(options, BlobStore::new(dir.path().join("blobs"))).unwrap();
+    let url = Url::parse(&format!("http://two.test:{}/", server.port())).unwrap();
+    let c = full.capture(&url).await;
+    assert_eq!(c.title.as_deref(), Some("two"), "{}", summary(&c));
+    assert_eq!(c.ip.as_deref(), Some("127.0.0.2"), "{}", summary(&c));
+    for hop in &c.chain {
+        assert_eq!(hop.ip.as_deref(), Some("127.0.0.2"), "{}", summary(&c));
+    }
+    let names: Vec<&str> = c.headers.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        ["Connection", "X-Kit", "Content-Type", "Content-Length"]
+    );
+    full.shutdown();
+}

@@ -8,8 +8,9 @@
 //! `http://` URL (the origin form is for servers, not proxies). Any violation is a
 //! [`HeadError`], answered 400 by the caller.
 //!
-//! Response heads come from the servers being captured and are read leniently: only the
-//! status code and the connection headers matter here.
+//! Response heads come from the servers being captured and are read leniently, as browsers
+//! read them (bare LF line ends included): only the status code and the connection headers
+//! matter here.
 
 use url::Url;
 
@@ -116,6 +117,22 @@ pub fn head_len(buf: &[u8]) -> Option<usize> {
     buf.windows(4).position(|w| w == b"\r\n\r\n").map(|i| i + 4)
 }
 
+/// The length of the response head at the start of `buf`, once it is all there. Servers may
+/// end lines with a bare LF, which browsers accept: a page must not load in a browser and fail
+/// in a capture.
+pub fn response_head_len(buf: &[u8]) -> Option<usize> {
+    let mut from = 0;
+    while let Some(at) = buf[from..].iter().position(|&b| b == b'\n') {
+        let lf = from + at;
+        match &buf[lf + 1..] {
+            [b'\n', ..] => return Some(lf + 2),
+            [b'\r', b'\n', ..] => return Some(lf + 3),
+            _ => from = lf + 1,
+        }
+    }
+    None
+}
+
 /// Parses a complete request head (as delimited by [`head_len`]).
 pub fn parse_request(head: &[u8]) -> Result<RequestHead, HeadError> {
     let body = head
@@ -211,6 +228,10 @@ fn connect_target(target: &str) -> Result<Target, HeadError> {
         return Err(bad);
     }
     let (host, port_text) = target.rsplit_once(':').ok_or(bad.clone())?;
+    // One port only: the URL parser would take `host:80:443` as `host` and drop the 80.
+    if host.contains(':') && !(host.starts_with('[') && host.ends_with(']')) {
+        return Err(bad);
+    }
     let port: u16 = match port_text.parse() {
         Ok(port) if port > 0 && !port_text.starts_with('+') => port,
         _ => return Err(bad),
@@ -268,7 +289,8 @@ pub fn rewrite_response(head: &[u8]) -> ResponseHead {
         Some(100..=199) => return ResponseHead::Interim(head.to_vec()),
         _ => {}
     }
-    let body = head.strip_suffix(b"\r\n\r\n").unwrap_or(head);
+    let end = head.iter().rposition(|&b| b != b'\r' && b != b'\n');
+    let body = &head[..end.map_or(0, |i| i + 1)];
     let mut out = Vec::with_capacity(head.len() + 24);
     for (index, line) in body.split(|&b| b == b'\n').enumerate() {
         let line = line.strip_suffix(b"\r").unwrap_or(line);

@@ -10,13 +10,14 @@
 //! with the reason and logged at debug; refusals are remembered briefly
 //! ([`CaptureProxy::refusal`]) so the capturer can list a page's refused WebSockets.
 //!
-//! Limits: a connect timeout per address, an idle timeout on every read and write, at most
-//! `max_connections` client connections at once (more are answered 503) and a bounded request
-//! head (431). Malformed heads get 400; every error answer closes the connection. A
-//! destination that does not answer fails a tunnel with 502 and closes a forwarded request's
-//! connection without an answer (a 502 would pass for the site's own response). A forwarded
-//! `http://` request owns its connection: the server is asked to close after one response and
-//! the browser is told so. Nothing is retried here; the browser decides.
+//! Limits: a connect timeout per address (at most four addresses tried), an idle timeout on every
+//! read and write (a whole request head must arrive within it), at most `max_connections` client
+//! connections at once (more are answered 503) and a bounded request head (431). Malformed heads
+//! get 400; every error answer closes the connection. A destination that does not answer fails a
+//! tunnel with 502 and closes a forwarded request's connection without an answer (a 502 would pass
+//! for the site's own response). A forwarded `http://` request owns its connection: the server is
+//! asked to close after one response and the browser is told so. Nothing is retried here; the
+//! browser decides.
 //!
 //! The proxy runs on its own thread with its own single-threaded runtime, so it serves the
 //! browser whatever runtime (or none) the caller has; [`CaptureProxy::stop`] (or dropping it)
@@ -42,8 +43,19 @@ use super::GuardedPolicy;
 use crate::capture::guard;
 use head::Target;
 
+/// Addresses tried for one destination: a name with dozens of silent addresses must not hold
+/// a connection slot for dozens of connect timeouts.
+const MOST_ADDRESSES_DIALED: usize = 4;
+
 /// Refusals remembered for [`CaptureProxy::refusal`].
 const REMEMBERED_REFUSALS: usize = 256;
+
+/// Connections remembered for [`CaptureProxy::connected_to`].
+const REMEMBERED_CONNECTIONS: usize = 1024;
+
+/// Response heads remembered for [`CaptureProxy::response_head`] (each at most
+/// [`ProxyLimits::max_head`]).
+const REMEMBERED_HEADS: usize = 128;
 
 /// The proxy's bounds.
 #[derive(Debug, Clone, Copy)]
@@ -99,6 +111,10 @@ struct Shared {
     limits: ProxyLimits,
     counters: Counters,
     refusals: Mutex<VecDeque<(String, u16, String)>>,
+    /// (host, port, address connected to), newest last.
+    connections: Mutex<VecDeque<(String, u16, IpAddr)>>,
+    /// (forwarded URL, final response head as the server sent it), newest last.
+    heads: Mutex<VecDeque<(String, Vec<u8>)>>,
 }
 
 /// A running capture proxy on a loopback port.
@@ -120,6 +136,8 @@ impl CaptureProxy {
             limits,
             counters: Counters::default(),
             refusals: Mutex::new(VecDeque::new()),
+            connections: Mutex::new(VecDeque::new()),
+            heads: Mutex::new(VecDeque::new()),
         });
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -157,6 +175,29 @@ impl CaptureProxy {
             dialed: c.dialed.load(Ordering::Relaxed),
             connected: c.connected.load(Ordering::Relaxed),
         }
+    }
+
+    /// The address the proxy last connected to for `host:port` (`host` as in a URL:
+    /// lower-case, IPv6 in brackets). The browser reports the proxy as every server's
+    /// address; this is the server's.
+    pub fn connected_to(&self, host: &str, port: u16) -> Option<IpAddr> {
+        let connections = self.shared.connections.lock().ok()?;
+        connections
+            .iter()
+            .rev()
+            .find(|(h, p, _)| h == host && *p == port)
+            .map(|(_, _, ip)| *ip)
+    }
+
+    /// The final response head the server sent for the forwarded `http://` URL `url`, before
+    /// the proxy rewrote it to close the connection: what the page's server really said.
+    pub fn response_head(&self, url: &str) -> Option<Vec<u8>> {
+        let heads = self.shared.heads.lock().ok()?;
+        heads
+            .iter()
+            .rev()
+            .find(|(u, _)| u == url)
+            .map(|(_, head)| head.clone())
     }
 
     /// Why `host:port` was refused recently, if it was (`host` as in a URL: lower-case, IPv6
@@ -230,7 +271,9 @@ async fn serve(listener: StdListener, shared: Arc<Shared>, mut stop: oneshot::Re
 /// Serves one client connection: one tunnel or one forwarded exchange.
 async fn handle(mut client: TcpStream, shared: &Shared) {
     let limits = shared.limits;
-    let (head_bytes, rest) = match read_head(&mut client, &limits).await {
+    // One deadline for the whole head: a head trickled in byte by byte must not hold a slot.
+    let head = tokio::time::timeout(limits.idle_timeout, read_head(&mut client, &limits)).await;
+    let (head_bytes, rest) = match head.unwrap_or(HeadRead::Gone) {
         HeadRead::Head(head, rest) => (head, rest),
         HeadRead::Gone => return,
         HeadRead::TooLarge => {
@@ -271,6 +314,10 @@ async fn handle(mut client: TcpStream, shared: &Shared) {
         }
     };
     shared.counters.connected.fetch_add(1, Ordering::Relaxed);
+    if let Ok(peer) = server.peer_addr() {
+        let connection = (host.clone(), port, peer.ip());
+        remember(&shared.connections, REMEMBERED_CONNECTIONS, connection);
+    }
 
     let idle = limits.idle_timeout;
     let rewrite = match &request.target {
@@ -282,19 +329,31 @@ async fn handle(mut client: TcpStream, shared: &Shared) {
             false
         }
         Target::Forward(_) => {
+            // Closed without an answer, as when the server cannot be reached.
             if !pipe::write_within(&mut server, &request.upstream_head(), idle).await {
-                return answer(client, 502, "Bad Gateway", "server closed", shared).await;
+                return;
             }
-            !request.is_upgrade()
+            // Every response head is rewritten, a refused upgrade's too (a 101 passes as is),
+            // so the browser never sends a second request down this connection.
+            true
         }
     };
-    pipe::relay(client, server, rest, rewrite, &limits).await;
+    let url = match &request.target {
+        Target::Forward(url) => Some(url.to_string()),
+        Target::Connect { .. } => None,
+    };
+    let original = |head: &[u8]| {
+        if let Some(url) = url {
+            remember(&shared.heads, REMEMBERED_HEADS, (url, head.to_vec()));
+        }
+    };
+    pipe::relay(client, server, rest, rewrite, &limits, original).await;
 }
 
 enum HeadRead {
     /// The head and any bytes read past it.
     Head(Vec<u8>, Vec<u8>),
-    /// Closed, failed or idle before a whole head arrived.
+    /// Closed, failed or timed out before a whole head arrived.
     Gone,
     TooLarge,
 }
@@ -303,9 +362,8 @@ async fn read_head(client: &mut TcpStream, limits: &ProxyLimits) -> HeadRead {
     let mut buf = Vec::with_capacity(4096);
     let mut chunk = [0u8; 4096];
     loop {
-        let read = tokio::time::timeout(limits.idle_timeout, client.read(&mut chunk)).await;
-        let n = match read {
-            Ok(Ok(n)) if n > 0 => n,
+        let n = match client.read(&mut chunk).await {
+            Ok(n) if n > 0 => n,
             _ => return HeadRead::Gone,
         };
         // Only the new bytes (and three before them) can complete the end marker.
@@ -335,12 +393,18 @@ async fn decide(shared: &Shared, host: &str, port: u16) -> Result<Vec<IpAddr>, S
         .map_err(|e| format!("blocked: the destination check failed: {e}"))?
 }
 
-/// Connects to the first of `addresses` that answers.
+/// Connects to the first of `addresses` that answers, trying at most a few.
 async fn dial(shared: &Shared, addresses: &[IpAddr], port: u16) -> Result<TcpStream, String> {
     let mut last = String::from("no address");
-    for ip in addresses {
+    for ip in addresses.iter().take(MOST_ADDRESSES_DIALED) {
         let addr = SocketAddr::new(*ip, port);
         shared.counters.dialed.fetch_add(1, Ordering::Relaxed);
+        // Test builds reach loopback servers only, whatever the guard decided.
+        #[cfg(test)]
+        if !ip.to_canonical().is_loopback() {
+            last = format!("{addr} is not on loopback (test build)");
+            continue;
+        }
         let timeout = shared.limits.connect_timeout;
         match tokio::time::timeout(timeout, TcpStream::connect(addr)).await {
             Ok(Ok(stream)) => {
@@ -355,11 +419,17 @@ async fn dial(shared: &Shared, addresses: &[IpAddr], port: u16) -> Result<TcpStr
 }
 
 fn remember_refusal(shared: &Shared, host: &str, port: u16, reason: &str) {
-    if let Ok(mut refusals) = shared.refusals.lock() {
-        if refusals.len() == REMEMBERED_REFUSALS {
-            refusals.pop_front();
+    let refusal = (host.to_owned(), port, reason.to_owned());
+    remember(&shared.refusals, REMEMBERED_REFUSALS, refusal);
+}
+
+/// Appends `item`, dropping the oldest past `most`.
+fn remember<T>(list: &Mutex<VecDeque<T>>, most: usize, item: T) {
+    if let Ok(mut list) = list.lock() {
+        if list.len() == most {
+            list.pop_front();
         }
-        refusals.push_back((host.to_owned(), port, reason.to_owned()));
+        list.push_back(item);
     }
 }
 

@@ -26,14 +26,17 @@ pub(super) async fn write_within(stream: &mut TcpStream, bytes: &[u8], limit: Du
 
 /// Relays between `client` and `server` until both close or the exchange idles. `early` is
 /// what the client sent past its request head (written to the server first); `rewrite` asks
-/// for the server's response heads to be rewritten.
+/// for the server's response heads to be rewritten, and then `original` is given the final
+/// head as the server sent it, as soon as it has passed.
 pub(super) async fn relay(
     mut client: TcpStream,
     mut server: TcpStream,
     early: Vec<u8>,
     rewrite: bool,
     limits: &ProxyLimits,
+    original: impl FnOnce(&[u8]),
 ) {
+    let mut original = Some(original);
     let idle = limits.idle_timeout;
     if !early.is_empty() && !write_within(&mut server, &early, idle).await {
         return;
@@ -62,11 +65,14 @@ pub(super) async fn relay(
                 Ok(n) if n > 0 => {
                     let out = if rewriting {
                         heads.extend_from_slice(&from_server[..n]);
-                        let Some((out, done)) = take_heads(&mut heads, limits.max_head) else {
+                        let Some(taken) = take_heads(&mut heads, n, limits.max_head) else {
                             return;
                         };
-                        rewriting = !done;
-                        out
+                        if let (Some(head), Some(original)) = (&taken.original, original.take()) {
+                            original(head);
+                        }
+                        rewriting = taken.original.is_none();
+                        taken.out
                     } else {
                         from_server[..n].to_vec()
                     };
@@ -84,14 +90,26 @@ pub(super) async fn relay(
     }
 }
 
+/// Response heads taken from what the server sent so far.
+struct Taken {
+    /// What goes to the browser: complete heads rewritten and, after the final one, the
+    /// bytes behind it.
+    out: Vec<u8>,
+    /// The final head as the server sent it, once it has passed.
+    original: Option<Vec<u8>>,
+}
+
 /// Takes the complete response heads collected in `buf` (rewritten) and, after the final one,
-/// the bytes behind it; true once the final head has passed. `None` when a head grew past
-/// `max_head`.
-fn take_heads(buf: &mut Vec<u8>, max_head: usize) -> Option<(Vec<u8>, bool)> {
+/// the bytes behind it, with the final head as sent. `fresh` counts the bytes added
+/// to `buf` since the last call: only they (and three before them) can end the head under
+/// way, so a head trickled in byte by byte is not searched again and again. `None` when a
+/// head grew past `max_head`.
+fn take_heads(buf: &mut Vec<u8>, fresh: usize, max_head: usize) -> Option<Taken> {
     let mut out = Vec::new();
-    while let Some(len) = head::head_len(buf) {
-        let rest = buf.split_off(len);
-        let done = match head::rewrite_response(buf) {
+    // Where the head under way starts, and where its end marker may start.
+    let (mut start, mut from) = (0, buf.len().saturating_sub(fresh + 3));
+    while let Some(end) = head::response_head_len(&buf[from..]).map(|len| from + len) {
+        let done = match head::rewrite_response(&buf[start..end]) {
             ResponseHead::Interim(bytes) => {
                 out.extend_from_slice(&bytes);
                 false
@@ -101,13 +119,19 @@ fn take_heads(buf: &mut Vec<u8>, max_head: usize) -> Option<(Vec<u8>, bool)> {
                 true
             }
         };
-        *buf = rest;
         if done {
-            out.append(buf);
-            return Some((out, true));
+            let original = Some(buf[start..end].to_vec());
+            out.extend_from_slice(&buf[end..]);
+            buf.clear();
+            return Some(Taken { out, original });
         }
+        (start, from) = (end, end);
     }
-    (buf.len() <= max_head).then_some((out, false))
+    buf.drain(..start);
+    (buf.len() <= max_head).then_some(Taken {
+        out,
+        original: None,
+    })
 }
 
 #[cfg(test)]
@@ -117,18 +141,22 @@ mod tests {
     #[test]
     fn heads_are_rewritten_once_and_the_body_passes_untouched() {
         let mut buf = b"HTTP/1.1 103 Early Hints\r\n\r\nHTTP/1.1 200 OK\r\nConnec".to_vec();
-        let (out, done) = take_heads(&mut buf, 1024).unwrap();
-        assert_eq!(out, b"HTTP/1.1 103 Early Hints\r\n\r\n");
-        assert!(!done);
+        let fresh = buf.len();
+        let taken = take_heads(&mut buf, fresh, 1024).unwrap();
+        assert_eq!(taken.out, b"HTTP/1.1 103 Early Hints\r\n\r\n");
+        assert_eq!(taken.original, None);
 
-        buf.extend_from_slice(b"tion: keep-alive\r\n\r\nbody\r\n\r\nmore");
-        let (out, done) = take_heads(&mut buf, 1024).unwrap();
-        let expected = b"HTTP/1.1 200 OK\r\nConnection: close\r\nProxy-Connection: close\r\n\r\n\
-                         body\r\n\r\nmore";
-        assert_eq!(out, expected);
-        assert!(done && buf.is_empty());
+        let fresh = b"tion: keep-alive\r\nServer: x\r\n\r\nbody\r\n\r\nmore".len();
+        buf.extend_from_slice(b"tion: keep-alive\r\nServer: x\r\n\r\nbody\r\n\r\nmore");
+        let taken = take_heads(&mut buf, fresh, 1024).unwrap();
+        let expected = b"HTTP/1.1 200 OK\r\nServer: x\r\nConnection: close\r\n\
+                         Proxy-Connection: close\r\n\r\nbody\r\n\r\nmore";
+        assert_eq!(taken.out, expected);
+        let sent = b"HTTP/1.1 200 OK\r\nConnection: keep-alive\r\nServer: x\r\n\r\n";
+        assert_eq!(taken.original.as_deref(), Some(&sent[..]));
+        assert!(buf.is_empty());
 
         let mut endless = vec![b'x'; 2000];
-        assert_eq!(take_heads(&mut endless, 1024), None);
+        assert!(take_heads(&mut endless, 2000, 1024).is_none());
     }
 }
