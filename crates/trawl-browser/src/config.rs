@@ -17,11 +17,17 @@
 //! bad certificates, and Chromium upgrades HSTS-preloaded names (every `.dev`, `.app`, …) to
 //! `https://` even when asked for `http://`; the capturer records what was wrong instead.
 
+use std::collections::HashSet;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// The pool's shape and the browser's launch settings.
+/// Loopback ports that belong to the capture machinery itself (the proxy, each browser's
+/// DevTools endpoint): no page may connect to them.
+pub type ControlPorts = Arc<Mutex<HashSet<u16>>>;
+
 #[derive(Debug, Clone)]
 pub struct BrowserConfig {
     /// The Chromium executable.
@@ -45,6 +51,9 @@ pub struct BrowserConfig {
     pub sealed: bool,
     /// The HTTP proxy every connection goes through (the caller's guard), if any.
     pub proxy: Option<SocketAddr>,
+    /// Where each browser's DevTools port is registered while it runs, so that the proxy can
+    /// refuse pages a connection to it.
+    pub control_ports: Option<ControlPorts>,
     /// Viewport size in CSS pixels.
     pub viewport: (u32, u32),
 }
@@ -62,6 +71,7 @@ impl Default for BrowserConfig {
             host_map: Vec::new(),
             sealed: false,
             proxy: None,
+            control_ports: None,
             viewport: (1366, 768),
         }
     }

@@ -24,7 +24,7 @@ use serde_json::json;
 
 use crate::BrowserError;
 use crate::calls::{call, method};
-use crate::config::{BrowserConfig, DROPPED_DEFAULT_ARGS};
+use crate::config::{BrowserConfig, ControlPorts, DROPPED_DEFAULT_ARGS};
 use crate::driver::Driver;
 use crate::link::{Link, SharedPolicy};
 use crate::page::{AllowAll, PageRequest, PageResult};
@@ -46,6 +46,8 @@ pub(crate) struct Instance {
     /// Targets known not to be popups (the workers' own tabs): not asked about again.
     not_popups: Mutex<HashSet<String>>,
     profile: tempfile::TempDir,
+    /// The registry its DevTools port is listed in while it runs, and the port.
+    control: Option<(ControlPorts, u16)>,
 }
 
 impl Instance {
@@ -70,6 +72,13 @@ impl Instance {
         };
         let browser = Browser::new(options).map_err(|e| BrowserError::Launch(e.to_string()))?;
         let pid = browser.get_process_id();
+        let control_port = url::Url::parse(&browser.get_ws_url())
+            .ok()
+            .and_then(|u| u.port());
+        let control_ports = config.control_ports.clone();
+        if let (Some(ports), Some(port)) = (&control_ports, control_port) {
+            ports.lock().unwrap_or_else(|e| e.into_inner()).insert(port);
+        }
         Ok(Instance {
             browser,
             generation,
@@ -80,6 +89,7 @@ impl Instance {
             last_used: Mutex::new(Instant::now()),
             not_popups: Mutex::new(HashSet::new()),
             profile,
+            control: control_ports.zip(control_port),
         })
     }
 
@@ -166,6 +176,9 @@ impl Drop for Instance {
     fn drop(&mut self) {
         if let Some(pid) = self.pid {
             kill_tree(pid);
+        }
+        if let Some((ports, port)) = &self.control {
+            ports.lock().unwrap_or_else(|e| e.into_inner()).remove(port);
         }
         tracing::debug!(generation = self.generation, "browser stopped");
     }

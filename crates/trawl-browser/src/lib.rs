@@ -23,7 +23,7 @@ mod process;
 mod recorder;
 
 pub use calls::CallError;
-pub use config::{BrowserConfig, DISABLED_FEATURES, DROPPED_DEFAULT_ARGS};
+pub use config::{BrowserConfig, ControlPorts, DISABLED_FEATURES, DROPPED_DEFAULT_ARGS};
 pub use page::{
     AllowAll, Body, DEFAULT_USER_AGENT, Download, MainDocument, NavKind, NavStep, PageRequest,
     PageResult, RequestPolicy, Resource, ResourceKind, Screenshot,

@@ -117,6 +117,7 @@ impl FullCapturer {
             host_map: host_map(&options.map),
             sealed: options.sealed,
             proxy: Some(proxy.addr()),
+            control_ports: Some(proxy.control_ports()),
             ..BrowserConfig::default()
         };
         let pool = BrowserPool::start(config)?;

@@ -445,5 +445,8 @@ async fn servers_are_recorded_with_their_own_address_and_headers() {
         names,
         ["Connection", "X-Kit", "Content-Type", "Content-Length"]
     );
+    // The running browser's DevTools port is listed beside the proxy's own, for refusal.
+    let control = full.proxy.control_ports().lock().unwrap().len();
+    assert_eq!(control, 2, "proxy and one browser");
     full.shutdown();
 }

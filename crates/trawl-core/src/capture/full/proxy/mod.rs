@@ -28,7 +28,7 @@ mod pipe;
 #[cfg(test)]
 mod tests;
 
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 use std::net::{IpAddr, SocketAddr, TcpListener as StdListener};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -38,6 +38,8 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, oneshot};
+
+use trawl_browser::ControlPorts;
 
 use super::GuardedPolicy;
 use crate::capture::guard;
@@ -115,6 +117,8 @@ struct Shared {
     connections: Mutex<VecDeque<(String, u16, IpAddr)>>,
     /// (forwarded URL, final response head as the server sent it), newest last.
     heads: Mutex<VecDeque<(String, Vec<u8>)>>,
+    /// Loopback ports of the capture machinery (this proxy, the browsers' DevTools).
+    control_ports: ControlPorts,
 }
 
 /// A running capture proxy on a loopback port.
@@ -138,6 +142,7 @@ impl CaptureProxy {
             refusals: Mutex::new(VecDeque::new()),
             connections: Mutex::new(VecDeque::new()),
             heads: Mutex::new(VecDeque::new()),
+            control_ports: ControlPorts::new(Mutex::new(HashSet::from([addr.port()]))),
         });
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -163,6 +168,12 @@ impl CaptureProxy {
     /// The address the browser must use.
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// Loopback ports no page may connect to: this proxy's, and whatever the browsers
+    /// register (their DevTools endpoints).
+    pub fn control_ports(&self) -> ControlPorts {
+        self.shared.control_ports.clone()
     }
 
     /// Counters so far.
@@ -388,9 +399,34 @@ async fn decide(shared: &Shared, host: &str, port: u16) -> Result<Vec<IpAddr>, S
     let policy = shared.policy.clone();
     let name = host.to_owned();
     // The system resolver blocks; mapped names and literals return at once.
-    tokio::task::spawn_blocking(move || policy.allowed_addresses(&name, port))
+    let addresses = tokio::task::spawn_blocking(move || policy.allowed_addresses(&name, port))
         .await
-        .map_err(|e| format!("blocked: the destination check failed: {e}"))?
+        .map_err(|e| format!("blocked: the destination check failed: {e}"))??;
+    // Even where loopback is allowed, the capture's own control ports are not.
+    let control = shared
+        .control_ports
+        .lock()
+        .map_or(true, |ports| ports.contains(&port));
+    let allowed: Vec<IpAddr> = addresses
+        .into_iter()
+        .filter(|ip| !(control && on_this_machine(*ip)))
+        .collect();
+    if allowed.is_empty() {
+        return Err(format!(
+            "blocked: port {port} on loopback belongs to the capture's proxy or browser"
+        ));
+    }
+    Ok(allowed)
+}
+
+/// Whether `ip` reaches this machine's loopback (IPv4-mapped forms included).
+fn on_this_machine(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => v4.is_loopback(),
+        IpAddr::V6(v6) => {
+            v6.is_loopback() || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+        }
+    }
 }
 
 /// Connects to the first of `addresses` that answers, trying at most a few.

@@ -790,3 +790,27 @@ fn a_name_with_many_silent_addresses_is_tried_at_a_few_only() {
     assert!(answer.starts_with("HTTP/1.1 502 "), "{answer}");
     assert_eq!(proxy.stats().dialed, super::MOST_ADDRESSES_DIALED as u64);
 }
+
+#[test]
+fn the_captures_own_control_ports_are_refused_even_where_loopback_is_allowed() {
+    let lab = proxy(true, "", false, ProxyLimits::default());
+    let own = lab.addr();
+    let answer = exchange(&lab, format!("CONNECT {own} HTTP/1.1\r\n\r\n").as_bytes());
+    assert!(answer.starts_with("HTTP/1.1 403 "), "{answer}");
+    assert!(answer.contains("capture's proxy or browser"), "{answer}");
+    let mapped = format!("CONNECT [::ffff:127.0.0.1]:{} HTTP/1.1\r\n\r\n", own.port());
+    assert!(exchange(&lab, mapped.as_bytes()).starts_with("HTTP/1.1 403 "));
+
+    // A browser's DevTools port, registered while it runs, is refused; once it is gone the
+    // same port is an ordinary loopback destination again.
+    let devtools = echo_server();
+    lab.control_ports().lock().unwrap().insert(devtools.port());
+    let request = format!("CONNECT {devtools} HTTP/1.1\r\n\r\n");
+    assert!(exchange(&lab, request.as_bytes()).starts_with("HTTP/1.1 403 "));
+    assert_eq!(lab.stats().dialed, 0, "{:?}", lab.stats());
+    lab.control_ports().lock().unwrap().remove(&devtools.port());
+    let mut stream = connect(&lab);
+    stream.write_all(request.as_bytes()).unwrap();
+    let head = read_head(&mut stream);
+    assert!(head.starts_with("HTTP/1.1 200 "), "{head}");
+}
