@@ -39,7 +39,8 @@ const TARGETS: &str = "INSERT INTO targets (url, status, ip, jarm, headers_hash,
            ELSE 'T1' || upper(md5('tl' || g) || md5('tm' || g) || substr(md5('tn' || g), 1, 6)) \
       END, \
       lpad(to_hex(CASE WHEN kit IS NOT NULL \
-           THEN ('x' || substr(md5('ph' || kit), 1, 16))::bit(64)::bigint # (1::bigint << (g % 60)) \
+           THEN ('x' || substr(md5('ph' || kit), 1, 16))::bit(64)::bigint \
+             # (1::bigint << (g % 60)) \
            ELSE ('x' || substr(md5('ph' || g), 1, 16))::bit(64)::bigint END), 16, '0'), \
       floor(random() * 100)::int, now() - (g % 1000) * interval '1 minute' \
     FROM (SELECT g, floor(power(random(), 2) * 300000)::int AS h, \

@@ -4,7 +4,8 @@
 //! the verdicts back, incrementally ([`super::cluster::link_target`]) and in full
 //! ([`super::recluster`](mod@super::recluster)), so a decision outlives every re-clustering:
 //! targets kept apart never share a campaign, targets kept together share one unless that
-//! would put a kept-apart pair together. Pins live on the membership row (`campaign_members.pinned`, see [`super::pin`]).
+//! would put a kept-apart pair together. Pins live on the membership row
+//! (`campaign_members.pinned`, see [`super::pin`]).
 //!
 //! Unknown keys and targets that are not members are errors the caller can branch on
 //! ([`LinkError`]); nothing is written then.

@@ -3,8 +3,8 @@
 //! rewritten in one transaction under the campaign lock. Keys stay stable: a new campaign takes
 //! the key of the oldest old campaign among its members (pinned members' campaigns first), so
 //! re-clustering after a small change renames nothing. The graph is written as each target is
-//! stored; re-clustering only indexes targets missing from it. [`relink_all`] is the slow reference path that replays
-//! incremental clustering target by target.
+//! stored; re-clustering only indexes targets missing from it. [`relink_all`] is the slow
+//! reference path that replays incremental clustering target by target.
 
 use std::collections::{HashMap, HashSet};
 

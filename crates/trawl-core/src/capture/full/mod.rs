@@ -160,7 +160,8 @@ impl FullCapturer {
             }
         };
         capture.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        tracing::debug!(url = %url, hops = capture.chain.len(), error = ?capture.error, "full capture done");
+        let hops = capture.chain.len();
+        tracing::debug!(url = %url, hops, error = ?capture.error, "full capture done");
         capture
     }
 

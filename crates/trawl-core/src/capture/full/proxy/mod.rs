@@ -24,6 +24,8 @@
 //! ends it and every connection.
 
 mod head;
+#[cfg(test)]
+mod hostile_tests;
 mod pipe;
 #[cfg(test)]
 mod tests;
