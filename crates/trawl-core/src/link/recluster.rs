@@ -262,12 +262,8 @@ async fn record_wide_values(
             continue;
         };
         let member = c.ids[c.sets[wide.set as usize][0] as usize];
-        let campaign: Option<i64> =
-            sqlx::query_scalar("SELECT campaign_id FROM campaign_members WHERE target_id = $1")
-                .bind(member)
-                .fetch_optional(&mut *tx)
-                .await?;
-        if let Some(campaign) = campaign.filter(|_| now.carriers as usize == wide.carriers) {
+        let campaign = store::campaign_of(pool, member).await?;
+        if let Some((campaign, _)) = campaign.filter(|_| now.carriers as usize == wide.carriers) {
             store::record_value_campaign(&mut tx, now, campaign).await?;
         }
     }

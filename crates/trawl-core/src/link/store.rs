@@ -125,17 +125,12 @@ pub async fn targets_with(
     value: &str,
     except: i64,
 ) -> Result<Vec<i64>, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT t.value::bigint FROM graph_nodes v \
-         JOIN graph_edges e ON e.to_node = v.id AND e.kind = v.kind \
-         JOIN graph_nodes t ON t.id = e.from_node AND t.kind = 'target' \
-         WHERE v.kind = $1 AND v.value = $2 AND t.value <> $3::text ORDER BY 1",
-    )
-    .bind(kind)
-    .bind(value)
-    .bind(except.to_string())
-    .fetch_all(pool)
-    .await
+    sqlx::query_scalar(&format!("{NODE_SHARERS} ORDER BY 1"))
+        .bind(kind)
+        .bind([value])
+        .bind(except.to_string())
+        .fetch_all(pool)
+        .await
 }
 
 /// Targets (other than `except`) carrying any of `values` of `kind`, `$1`–`$3`.

@@ -194,34 +194,22 @@ impl CaptureProxy {
     /// lower-case, IPv6 in brackets). The browser reports the proxy as every server's
     /// address; this is the server's.
     pub fn connected_to(&self, host: &str, port: u16) -> Option<IpAddr> {
-        let connections = self.shared.connections.lock().ok()?;
-        connections
-            .iter()
-            .rev()
-            .find(|(h, p, _)| h == host && *p == port)
-            .map(|(_, _, ip)| *ip)
+        recall(&self.shared.connections, |(h, p, _)| {
+            h == host && *p == port
+        })
+        .map(|c| c.2)
     }
 
     /// The final response head the server sent for the forwarded `http://` URL `url`, before
     /// the proxy rewrote it to close the connection: what the page's server really said.
     pub fn response_head(&self, url: &str) -> Option<Vec<u8>> {
-        let heads = self.shared.heads.lock().ok()?;
-        heads
-            .iter()
-            .rev()
-            .find(|(u, _)| u == url)
-            .map(|(_, head)| head.clone())
+        recall(&self.shared.heads, |(u, _)| u == url).map(|h| h.1)
     }
 
     /// Why `host:port` was refused recently, if it was (`host` as in a URL: lower-case, IPv6
     /// in brackets).
     pub fn refusal(&self, host: &str, port: u16) -> Option<String> {
-        let refusals = self.shared.refusals.lock().ok()?;
-        refusals
-            .iter()
-            .rev()
-            .find(|(h, p, _)| h == host && *p == port)
-            .map(|(_, _, reason)| reason.clone())
+        recall(&self.shared.refusals, |(h, p, _)| h == host && *p == port).map(|r| r.2)
     }
 
     /// Stops serving and closes every connection. Idempotent.
@@ -459,6 +447,12 @@ async fn dial(shared: &Shared, addresses: &[IpAddr], port: u16) -> Result<TcpStr
 fn remember_refusal(shared: &Shared, host: &str, port: u16, reason: &str) {
     let refusal = (host.to_owned(), port, reason.to_owned());
     remember(&shared.refusals, REMEMBERED_REFUSALS, refusal);
+}
+
+/// The newest remembered item that `matches`, if any.
+fn recall<T: Clone>(list: &Mutex<VecDeque<T>>, matches: impl Fn(&T) -> bool) -> Option<T> {
+    let list = list.lock().ok()?;
+    list.iter().rev().find(|item| matches(item)).cloned()
 }
 
 /// Appends `item`, dropping the oldest past `most`.
